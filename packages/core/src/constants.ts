@@ -1,0 +1,59 @@
+/**
+ * Protocol constants and option defaults, with where each value comes from.
+ */
+
+/** Largest payload `send()` accepts (webxdc spec: "must not exceed 128 000 bytes"). */
+export const MAX_MESSAGE_SIZE = 128_000
+
+/** Shortest secret accepted (128 bits; issue #2: "Uint8Array (≥ 16 bytes) or string"). */
+export const MIN_SECRET_BYTES = 16
+
+/** Envelope version written and accepted (PROTOCOL.md). */
+export const ENVELOPE_VERSION = 1
+
+/** Every channel topic starts with this; the rest is a one-way hash (PROTOCOL.md). */
+export const TOPIC_PREFIX = 'rtmesh/1/'
+
+/** XChaCha20-Poly1305 nonce: 24 random bytes, safe to pick at random per frame. */
+export const NONCE_BYTES = 24
+/** Poly1305 tag. */
+export const TAG_BYTES = 16
+/** Random per-join sender id, inside the ciphertext. */
+export const SENDER_ID_BYTES = 16
+
+/** version (1) + nonce (24). */
+export const OUTER_HEADER_BYTES = 1 + NONCE_BYTES
+/** kind (1) + sender id (16) + counter (8) + timestamp (8). */
+export const INNER_HEADER_BYTES = 1 + SENDER_ID_BYTES + 8 + 8
+
+/** Smallest well-formed frame: an empty payload. */
+export const MIN_FRAME_SIZE = OUTER_HEADER_BYTES + INNER_HEADER_BYTES + TAG_BYTES
+/** Largest well-formed frame: a 128 000-byte payload. */
+export const MAX_FRAME_SIZE = MIN_FRAME_SIZE + MAX_MESSAGE_SIZE
+
+/**
+ * How long a gap in one sender's counters holds back later frames before
+ * they are delivered anyway (guess: a few RTTs of a relayed path; gaps only
+ * occur on loss or path changes, so the wait is rarely paid).
+ */
+export const DEFAULT_REORDER_TIMEOUT_MS = 1_000
+
+/**
+ * Frames from a sender not seen before must carry a timestamp within this
+ * distance of the receiver's clock (guess: NTP-synced devices agree within
+ * seconds; two minutes matches gossipsub's seen-cache TTL).
+ */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 120_000
+
+/** Senders tracked per channel before the least recently seen are forgotten. */
+export const MAX_SENDERS_PER_CHANNEL = 4_096
+
+/** Out-of-order frames buffered per sender before a gap is skipped. */
+export const MAX_BUFFERED_PER_SENDER = 256
+
+/**
+ * Delay between attempts to reconnect to a bootstrap peer: starts small,
+ * doubles to the cap (guess; a relay restart takes a few seconds).
+ */
+export const BOOTSTRAP_RETRY_MIN_MS = 500
+export const BOOTSTRAP_RETRY_MAX_MS = 10_000

@@ -1,0 +1,82 @@
+/**
+ * Gossipsub settings for channel topics: what makes the mesh private,
+ * ephemeral and hard to spam. Exported so relays run the same settings.
+ */
+import { StrictNoSign } from '@libp2p/gossipsub'
+import type { GossipsubOpts } from '@libp2p/gossipsub'
+import { createTopicScoreParams } from '@libp2p/gossipsub/score'
+import type { TopicScoreParams } from '@libp2p/gossipsub/score'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { isChannelTopic } from './derive.ts'
+
+/**
+ * Score parameters of every channel topic. Only invalid frames count (P4):
+ * mesh-delivery penalties (P3, P3b) are off because a quiet chat delivers
+ * nothing and must not look like a bad peer. Each invalid frame costs
+ * -5 × count² (decaying by 10 % a second): four quick ones put a peer at
+ * the graylist threshold (-80), where its RPCs are ignored.
+ */
+export const CHANNEL_TOPIC_SCORE: TopicScoreParams = createTopicScoreParams({
+  topicWeight: 1,
+  timeInMeshWeight: 0.01,
+  timeInMeshQuantum: 1_000,
+  timeInMeshCap: 100,
+  firstMessageDeliveriesWeight: 0.5,
+  firstMessageDeliveriesDecay: 0.9,
+  firstMessageDeliveriesCap: 20,
+  meshMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesDecay: 0.5,
+  meshMessageDeliveriesCap: 100,
+  meshMessageDeliveriesThreshold: 1,
+  meshMessageDeliveriesWindow: 10,
+  meshMessageDeliveriesActivation: 5_000,
+  meshFailurePenaltyWeight: 0,
+  meshFailurePenaltyDecay: 0.5,
+  invalidMessageDeliveriesWeight: -5,
+  invalidMessageDeliveriesDecay: 0.9
+})
+
+/**
+ * A score-parameter table that answers for every channel topic without
+ * registering each one: channel topics are derived, unbounded in number and
+ * unknown to relays in advance.
+ */
+export function channelTopicScores (): Record<string, TopicScoreParams> {
+  return new Proxy<Record<string, TopicScoreParams>>({}, {
+    get: (target, topic) => typeof topic === 'string' && isChannelTopic(topic) ? CHANNEL_TOPIC_SCORE : Reflect.get(target, topic),
+    has: (target, topic) => (typeof topic === 'string' && isChannelTopic(topic)) || Reflect.has(target, topic)
+  })
+}
+
+/**
+ * Gossipsub options for nodes that carry channels. `overrides` win.
+ *
+ * - Frames are unsigned (StrictNoSign) and identified by their SHA-256: the
+ *   sender's identity lives inside the encrypted envelope, not on the wire.
+ * - `mcacheGossip: 0`: no IHAVE history is advertised, so a peer that
+ *   subscribes late never pulls frames sent before it joined (ephemeral).
+ * - Publishing with no peers is not an error (webxdc: no delivery guarantee).
+ * - Runs over limited (relayed) connections, so traffic flows through
+ *   relays until direct connections exist.
+ * - IP colocation scoring is off: loopback tests, NATs and every peer behind a
+ *   relay share one address, and with ~15 such peers the default weight
+ *   graylists them all (shared/docs/libp2p-notes.md).
+ */
+export function channelGossipsubOptions (overrides: Partial<GossipsubOpts> = {}): Partial<GossipsubOpts> {
+  return {
+    globalSignaturePolicy: StrictNoSign,
+    msgIdFn: (msg) => sha256(msg.data),
+    allowPublishToZeroTopicPeers: true,
+    ignoreDuplicatePublishError: true,
+    mcacheGossip: 0,
+    floodPublish: true,
+    emitSelf: false,
+    runOnLimitedConnection: true,
+    ...overrides,
+    scoreParams: {
+      topics: channelTopicScores(),
+      IPColocationFactorWeight: 0,
+      ...overrides.scoreParams
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * @packageDocumentation
+ *
+ * `@rtmesh/core`: webxdc realtime channels on a libp2p gossipsub mesh.
+ *
+ * Each chat-and-app pair maps to a gossipsub topic derived from the chat's
+ * shared secret; payloads are end-to-end encrypted with a key derived from
+ * the same secret. Channels are private (only holders of the secret take
+ * part), isolated (each app has its own topic and key) and ephemeral (only
+ * peers connected at send time receive).
+ *
+ * @example
+ * ```ts
+ * import { createRealtimeNode } from '@rtmesh/core'
+ *
+ * const node = await createRealtimeNode({ bootstrap: ['/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3Koo…'] })
+ * const webxdc = node.webxdc({ secret: 'a secret shared by the chat', chatId: 'chat-1', appId: 'app-1' })
+ * const channel = webxdc.joinRealtimeChannel()
+ * channel.setListener((data) => { console.log('received', data) })
+ * channel.send(new TextEncoder().encode('hello'))
+ * channel.leave()
+ * await node.stop()
+ * ```
+ */
+export { createRealtimeNode } from './create-node.ts'
+export { createRealtimeNodeFromLibp2p } from './node.ts'
+export type { RealtimeNode, PubSubLibp2p } from './node.ts'
+export type { RealtimeNodeOptions, RealtimeOptions } from './options.ts'
+export { deriveChannel, isChannelTopic } from './derive.ts'
+export type { ChannelIdentity, DerivedChannel } from './derive.ts'
+export type { WebxdcRealtime, RealtimeSession } from './webxdc.ts'
+export type { RealtimeListener } from '@webxdc/types'
+export type { RealtimeStats, DropReason } from './stats.ts'
+export { channelGossipsubOptions, channelTopicScores, CHANNEL_TOPIC_SCORE } from './gossipsub-options.ts'
+export { checkFrameShape, openFrame, sealFrame, FrameKind } from './envelope.ts'
+export type { FrameContents, FrameError, OpenResult } from './envelope.ts'
+export {
+  ChannelActiveError, ChannelClosedError, MessageTooLargeError, InvalidOptionError, NodeStoppedError
+} from './errors.ts'
+export { MAX_MESSAGE_SIZE, MAX_FRAME_SIZE, TOPIC_PREFIX } from './constants.ts'

@@ -1,0 +1,121 @@
+/**
+ * A realtime node: a libp2p node with gossipsub, serving the webxdc realtime
+ * API for any number of chat-and-app pairs.
+ */
+import { randomBytes } from '@noble/hashes/utils.js'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Libp2p } from '@libp2p/interface'
+import type { RealtimeListener } from '@webxdc/types'
+import { BootstrapKeeper } from './bootstrap.ts'
+import { RealtimeChannel } from './channel.ts'
+import type { ChannelEnvironment } from './channel.ts'
+import { deriveChannel } from './derive.ts'
+import type { ChannelIdentity } from './derive.ts'
+import { NodeStoppedError } from './errors.ts'
+import { gossipsubPort } from './gossipsub-port.ts'
+import type { GossipsubPort } from './gossipsub-port.ts'
+import { resolveRealtimeOptions } from './options.ts'
+import type { RealtimeOptions, ResolvedRealtimeOptions } from './options.ts'
+import { copyStats, emptyStats } from './stats.ts'
+import type { RealtimeStats } from './stats.ts'
+import { webxdcRealtime } from './webxdc.ts'
+import type { WebxdcRealtime } from './webxdc.ts'
+
+/** A libp2p node whose `pubsub` service is gossipsub. */
+export type PubSubLibp2p = Libp2p<{ pubsub: GossipSub }>
+
+export interface RealtimeNode {
+  /** This node's libp2p peer id. */
+  readonly peerId: string
+  /** The addresses this node is reachable at (empty for client-only nodes). */
+  readonly multiaddrs: string[]
+  /** The underlying libp2p node, for advanced use (dialling, events). */
+  readonly libp2p: PubSubLibp2p
+  /** The webxdc realtime API of one chat-and-app pair. */
+  webxdc: (identity: ChannelIdentity) => WebxdcRealtime
+  /** Counters: frames sent, delivered and dropped (by reason). */
+  stats: () => RealtimeStats
+  /** Leaves every channel and stops the node. Idempotent. */
+  stop: () => Promise<void>
+}
+
+class Node implements RealtimeNode {
+  readonly libp2p: PubSubLibp2p
+  private readonly options: ResolvedRealtimeOptions
+  private readonly port: GossipsubPort
+  private readonly keeper: BootstrapKeeper
+  private readonly active = new Map<string, RealtimeChannel>()
+  private readonly counters = emptyStats()
+  private readonly env: ChannelEnvironment
+  private stopping: Promise<void> | undefined
+
+  constructor (libp2p: PubSubLibp2p, options: ResolvedRealtimeOptions) {
+    this.libp2p = libp2p
+    this.options = options
+    this.port = gossipsubPort(libp2p.services.pubsub, { lingerMs: options.leaveLingerMs })
+    const log = libp2p.logger.forComponent('rtmesh:node')
+    this.keeper = new BootstrapKeeper(libp2p, options.bootstrap, log)
+    this.env = {
+      port: this.port,
+      stats: this.counters,
+      now: Date.now,
+      randomBytes,
+      onError: (message, err) => { log.error('%s: %e', message, err) }
+    }
+  }
+
+  get peerId (): string {
+    return this.libp2p.peerId.toString()
+  }
+
+  get multiaddrs (): string[] {
+    return this.libp2p.getMultiaddrs().map((ma) => ma.toString())
+  }
+
+  async start (): Promise<void> {
+    this.keeper.start()
+    await this.keeper.dialAll()
+  }
+
+  webxdc (identity: ChannelIdentity): WebxdcRealtime {
+    const derived = deriveChannel(identity)
+    const { topic } = derived
+    return webxdcRealtime(
+      () => this.active.has(topic),
+      (): RealtimeListener => {
+        if (this.stopping !== undefined) throw new NodeStoppedError()
+        const channel = new RealtimeChannel(derived, this.env, this.options, () => {
+          if (this.active.get(topic) === channel) this.active.delete(topic)
+        })
+        this.active.set(topic, channel)
+        return channel
+      }
+    )
+  }
+
+  stats (): RealtimeStats {
+    return copyStats(this.counters)
+  }
+
+  async stop (): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const channel of [...this.active.values()]) channel.leave()
+      this.port.close()
+      this.keeper.stop()
+      await this.libp2p.stop()
+    })()
+    await this.stopping
+  }
+}
+
+/**
+ * Serves the realtime API on an existing, started libp2p node whose
+ * `services.pubsub` is gossipsub configured with `channelGossipsubOptions()`.
+ * Use this to embed rtmesh in an application that builds its own libp2p
+ * node (browsers, relays, custom transports).
+ */
+export async function createRealtimeNodeFromLibp2p (libp2p: PubSubLibp2p, options: RealtimeOptions = {}): Promise<RealtimeNode> {
+  const node = new Node(libp2p, resolveRealtimeOptions(options))
+  await node.start()
+  return node
+}

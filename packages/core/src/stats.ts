@@ -1,0 +1,33 @@
+/** Counters a node keeps about its channels; read with `node.stats()`. */
+
+import type { FrameError } from './envelope.ts'
+
+/** Why an inbound frame was not delivered. */
+export type DropReason = FrameError | 'replay' | 'stale' | 'kind'
+
+export interface RealtimeStats {
+  /** Frames this node published. */
+  sent: number
+  /** Payloads handed to listeners (or that arrived while no listener was set). */
+  delivered: number
+  /** Inbound frames dropped, by reason. */
+  dropped: Record<DropReason, number>
+  /** Publishes the network layer failed. */
+  publishErrors: number
+  /** Listener calls that threw (the error is logged and delivery goes on). */
+  listenerErrors: number
+}
+
+export function emptyStats (): RealtimeStats {
+  return {
+    sent: 0,
+    delivered: 0,
+    dropped: { truncated: 0, oversize: 0, version: 0, auth: 0, replay: 0, stale: 0, kind: 0 },
+    publishErrors: 0,
+    listenerErrors: 0
+  }
+}
+
+export function copyStats (stats: RealtimeStats): RealtimeStats {
+  return { ...stats, dropped: { ...stats.dropped } }
+}

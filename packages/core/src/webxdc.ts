@@ -1,0 +1,45 @@
+/**
+ * The webxdc realtime API of one chat-and-app pair: `joinRealtimeChannel()`
+ * and the legacy `joinRealtimeSession(cb)`. Methods are plain closures, so
+ * the object can be spread onto `window.webxdc`.
+ */
+import type { RealtimeListener } from '@webxdc/types'
+import { ChannelActiveError } from './errors.ts'
+
+/** What `joinRealtimeSession` returns: the pre-channel API of April 2024. */
+export interface RealtimeSession {
+  send: (data: Uint8Array) => void
+  leave: () => void
+}
+
+export interface WebxdcRealtime {
+  /** Joins this app's channel; throws `ChannelActiveError` while it is already joined. */
+  joinRealtimeChannel: () => RealtimeListener
+  /**
+   * Legacy form: joins with `listener` set and returns `{ send, leave }`, or
+   * `null` while a session or channel of this app is active.
+   */
+  joinRealtimeSession: (listener: (data: Uint8Array) => void) => RealtimeSession | null
+}
+
+/**
+ * Builds the API from two node operations: whether the pair has an active
+ * channel, and opening one.
+ */
+export function webxdcRealtime (isActive: () => boolean, open: () => RealtimeListener): WebxdcRealtime {
+  const joinRealtimeChannel = (): RealtimeListener => {
+    if (isActive()) throw new ChannelActiveError()
+    return open()
+  }
+  const joinRealtimeSession = (listener: (data: Uint8Array) => void): RealtimeSession | null => {
+    if (typeof listener !== 'function') throw new TypeError('joinRealtimeSession expects a listener function')
+    if (isActive()) return null
+    const channel = open()
+    channel.setListener(listener)
+    return {
+      send: (data) => { channel.send(data) },
+      leave: () => { channel.leave() }
+    }
+  }
+  return { joinRealtimeChannel, joinRealtimeSession }
+}
