@@ -7,7 +7,6 @@ import type { GossipsubOpts } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { isChannelTopic } from './derive.ts'
 
 /**
  * Score parameters of every channel topic. Only invalid frames count (P4):
@@ -36,16 +35,23 @@ export const CHANNEL_TOPIC_SCORE: TopicScoreParams = createTopicScoreParams({
   invalidMessageDeliveriesDecay: 0.9
 })
 
+/** The part of the gossipsub class (beyond its public interface) that holds score parameters. */
+interface ScoredPubSub {
+  score?: { params?: { topics?: Record<string, TopicScoreParams> } }
+}
+
 /**
- * A score-parameter table that answers for every channel topic without
- * registering each one: channel topics are derived, unbounded in number and
- * unknown to relays in advance.
+ * Makes invalid frames on `topic` count against the peer that sent them.
+ * Gossipsub only scores topics listed in its parameters, and channel topics
+ * are derived, so each is registered when first used. Registrations are kept:
+ * gossipsub reads them for peers' retained scores, and each is one shared
+ * object reference. Returns false if `pubsub` keeps no score table.
  */
-export function channelTopicScores (): Record<string, TopicScoreParams> {
-  return new Proxy<Record<string, TopicScoreParams>>({}, {
-    get: (target, topic) => typeof topic === 'string' && isChannelTopic(topic) ? CHANNEL_TOPIC_SCORE : Reflect.get(target, topic),
-    has: (target, topic) => (typeof topic === 'string' && isChannelTopic(topic)) || Reflect.has(target, topic)
-  })
+export function registerChannelTopicScore (pubsub: object, topic: string): boolean {
+  const topics = (pubsub as ScoredPubSub).score?.params?.topics
+  if (topics === undefined) return false
+  topics[topic] ??= CHANNEL_TOPIC_SCORE
+  return true
 }
 
 /**
@@ -74,7 +80,6 @@ export function channelGossipsubOptions (overrides: Partial<GossipsubOpts> = {})
     runOnLimitedConnection: true,
     ...overrides,
     scoreParams: {
-      topics: channelTopicScores(),
       IPColocationFactorWeight: 0,
       ...overrides.scoreParams
     }

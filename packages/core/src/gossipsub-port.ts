@@ -3,6 +3,7 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
+import { registerChannelTopicScore } from './gossipsub-options.ts'
 import type { PubSubPort, TopicHandlers, ValidationResult } from './pubsub-port.ts'
 
 const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
@@ -56,6 +57,7 @@ export function gossipsubPort (pubsub: GossipSub, options: GossipsubPortOptions)
         entry = { handlers, lingerTimer: undefined }
         topics.set(topic, entry)
         const current = entry
+        registerChannelTopicScore(pubsub, topic)
         pubsub.topicValidators.set(topic, (_peer, msg) => VERDICTS[current.handlers.validate(msg.data)])
         pubsub.subscribe(topic)
       } else {

@@ -31,7 +31,7 @@ export type { ChannelIdentity, DerivedChannel } from './derive.ts'
 export type { WebxdcRealtime, RealtimeSession } from './webxdc.ts'
 export type { RealtimeListener } from '@webxdc/types'
 export type { RealtimeStats, DropReason } from './stats.ts'
-export { channelGossipsubOptions, channelTopicScores, CHANNEL_TOPIC_SCORE } from './gossipsub-options.ts'
+export { channelGossipsubOptions, registerChannelTopicScore, CHANNEL_TOPIC_SCORE } from './gossipsub-options.ts'
 export { checkFrameShape, openFrame, sealFrame, FrameKind } from './envelope.ts'
 export type { FrameContents, FrameError, OpenResult } from './envelope.ts'
 export {
