@@ -22,12 +22,15 @@ export interface ChannelEnvironment {
   randomBytes: (length: number) => Uint8Array
   /** Called with errors the channel swallows (listener throws, publish fails). */
   onError: (message: string, err: unknown) => void
+  /** Receives authenticated frames of kinds other than data (presence, …), in order. */
+  onControl: (channel: RealtimeChannel, kind: number, payload: Uint8Array) => void
 }
 
 export type Listener = (data: Uint8Array) => void
 
 export class RealtimeChannel implements RealtimeListener {
-  private readonly derived: DerivedChannel
+  /** The channel's topic and key. */
+  readonly derived: DerivedChannel
   private readonly env: ChannelEnvironment
   private readonly onLeave: () => void
   private readonly inbound: InboundOrderer<FrameContents>
@@ -69,14 +72,24 @@ export class RealtimeChannel implements RealtimeListener {
     if (this.closed) throw new ChannelClosedError()
     if (!(data instanceof Uint8Array)) throw new TypeError('send expects a Uint8Array')
     if (data.byteLength > MAX_MESSAGE_SIZE) throw new MessageTooLargeError(data.byteLength, MAX_MESSAGE_SIZE)
+    this.env.stats.sent++
+    this.publishFrame(FrameKind.Data, data)
+  }
+
+  /** Sends a control frame (kind ≠ data) to the other members; ignored after leave. */
+  sendControl (kind: number, payload: Uint8Array): void {
+    if (this.closed || kind === FrameKind.Data) return
+    this.publishFrame(kind, payload)
+  }
+
+  private publishFrame (kind: number, payload: Uint8Array): void {
     const frame = sealFrame(this.derived.key, this.derived.topic, this.env.randomBytes(NONCE_BYTES), {
-      kind: FrameKind.Data,
+      kind,
       senderId: this.senderId,
       counter: this.counter++,
       timestamp: this.env.now(),
-      payload: data
+      payload
     })
-    this.env.stats.sent++
     // Publishes are chained so frames leave in counter order.
     this.publishing = this.publishing.then(async () => {
       await this.env.port.publish(this.derived.topic, frame)
@@ -125,7 +138,7 @@ export class RealtimeChannel implements RealtimeListener {
   private emit (frames: FrameContents[]): void {
     for (const frame of frames) {
       if (frame.kind !== FrameKind.Data) {
-        this.env.stats.dropped.kind++
+        this.env.onControl(this, frame.kind, frame.payload)
         continue
       }
       this.env.stats.delivered++

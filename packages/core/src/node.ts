@@ -10,6 +10,7 @@ import { BootstrapKeeper } from './bootstrap.ts'
 import { RealtimeChannel } from './channel.ts'
 import type { ChannelEnvironment } from './channel.ts'
 import { deriveChannel } from './derive.ts'
+import { Discovery } from './discovery.ts'
 import type { ChannelIdentity } from './derive.ts'
 import { NodeStoppedError } from './errors.ts'
 import { gossipsubPort } from './gossipsub-port.ts'
@@ -18,6 +19,7 @@ import { resolveRealtimeOptions } from './options.ts'
 import type { RealtimeOptions, ResolvedRealtimeOptions } from './options.ts'
 import { copyStats, emptyStats } from './stats.ts'
 import type { RealtimeStats } from './stats.ts'
+import { PRESENCE_KIND } from './presence.ts'
 import { webxdcRealtime } from './webxdc.ts'
 import type { WebxdcRealtime } from './webxdc.ts'
 
@@ -44,6 +46,7 @@ class Node implements RealtimeNode {
   private readonly options: ResolvedRealtimeOptions
   private readonly port: GossipsubPort
   private readonly keeper: BootstrapKeeper
+  private readonly discovery: Discovery
   private readonly active = new Map<string, RealtimeChannel>()
   private readonly counters = emptyStats()
   private readonly env: ChannelEnvironment
@@ -55,12 +58,17 @@ class Node implements RealtimeNode {
     this.port = gossipsubPort(libp2p.services.pubsub, { lingerMs: options.leaveLingerMs })
     const log = libp2p.logger.forComponent('rtmesh:node')
     this.keeper = new BootstrapKeeper(libp2p, options.bootstrap, log)
+    this.discovery = new Discovery(libp2p, log, options.directPeersPerChannel)
     this.env = {
       port: this.port,
       stats: this.counters,
       now: Date.now,
       randomBytes,
-      onError: (message, err) => { log.error('%s: %e', message, err) }
+      onError: (message, err) => { log.error('%s: %e', message, err) },
+      onControl: (channel, kind, payload) => {
+        if (kind === PRESENCE_KIND) this.discovery.onPresence(channel, payload)
+        else this.counters.dropped.kind++
+      }
     }
   }
 
@@ -85,9 +93,11 @@ class Node implements RealtimeNode {
       (): RealtimeListener => {
         if (this.stopping !== undefined) throw new NodeStoppedError()
         const channel = new RealtimeChannel(derived, this.env, this.options, () => {
+          this.discovery.detach(channel)
           if (this.active.get(topic) === channel) this.active.delete(topic)
         })
         this.active.set(topic, channel)
+        this.discovery.attach(channel)
         return channel
       }
     )
@@ -101,6 +111,7 @@ class Node implements RealtimeNode {
     this.stopping ??= (async () => {
       for (const channel of [...this.active.values()]) channel.leave()
       this.port.close()
+      this.discovery.stop()
       this.keeper.stop()
       await this.libp2p.stop()
     })()

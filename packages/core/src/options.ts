@@ -3,6 +3,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_REORDER_TIMEOUT_MS } from './constants.ts'
+import { DEFAULT_DIRECT_PEERS_PER_CHANNEL } from './discovery.ts'
 import { InvalidOptionError } from './errors.ts'
 
 /** Every field is optional. */
@@ -25,6 +26,13 @@ export interface RealtimeOptions {
    * unsubscribe backoff.
    */
   leaveLingerMs?: number
+  /**
+   * Direct connections to other members a node seeks per channel, from the
+   * addresses members announce in encrypted presence frames. 0 turns member
+   * discovery off: no presence frames are sent and none are acted on.
+   * Default 6 (gossipsub's D).
+   */
+  directPeersPerChannel?: number
 }
 
 export interface RealtimeNodeOptions extends RealtimeOptions {
@@ -41,6 +49,7 @@ export interface ResolvedRealtimeOptions {
   reorderTimeoutMs: number
   maxClockSkewMs: number
   leaveLingerMs: number
+  directPeersPerChannel: number
 }
 
 export function parseMultiaddrs (option: string, value: unknown): Multiaddr[] {
@@ -64,11 +73,20 @@ function duration (option: string, value: unknown, fallback: number): number {
   return value
 }
 
+function count (option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new InvalidOptionError(option, 'must be a non-negative integer')
+  }
+  return value
+}
+
 export function resolveRealtimeOptions (options: RealtimeOptions): ResolvedRealtimeOptions {
   return {
     bootstrap: parseMultiaddrs('bootstrap', options.bootstrap),
     reorderTimeoutMs: duration('reorderTimeoutMs', options.reorderTimeoutMs, DEFAULT_REORDER_TIMEOUT_MS),
     maxClockSkewMs: duration('maxClockSkewMs', options.maxClockSkewMs, DEFAULT_MAX_CLOCK_SKEW_MS),
-    leaveLingerMs: duration('leaveLingerMs', options.leaveLingerMs, DEFAULT_LEAVE_LINGER_MS)
+    leaveLingerMs: duration('leaveLingerMs', options.leaveLingerMs, DEFAULT_LEAVE_LINGER_MS),
+    directPeersPerChannel: count('directPeersPerChannel', options.directPeersPerChannel, DEFAULT_DIRECT_PEERS_PER_CHANNEL)
   }
 }

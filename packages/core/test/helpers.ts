@@ -32,7 +32,7 @@ export async function startNodes (count: number, options: RealtimeNodeOptions = 
   return await Promise.all(Array.from({ length: count }, async () => await createRealtimeNode({ listen: [LOOPBACK_TCP], ...options })))
 }
 
-export async function stopAll (nodes: Array<{ stop: () => Promise<void> }>): Promise<void> {
+export async function stopAll (nodes: Array<{ stop: () => Promise<void> | void }>): Promise<void> {
   await Promise.all(nodes.map(async (node) => { await node.stop() }))
 }
 
