@@ -24,6 +24,7 @@
  */
 export { createRealtimeNode } from './create-node.ts'
 export { createRealtimeNodeFromLibp2p } from './node.ts'
+export { BootstrapKeeper } from './bootstrap.ts'
 export type { RealtimeNode, PubSubLibp2p } from './node.ts'
 export type { RealtimeNodeOptions, RealtimeOptions } from './options.ts'
 export { deriveChannel, isChannelTopic } from './derive.ts'

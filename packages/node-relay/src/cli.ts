@@ -1,0 +1,231 @@
+/**
+ * The `rtmesh-relay` command: parses flags and `RTMESH_…` environment
+ * variables into `createRelay` options. Bad input gets a one-line error and
+ * exit code 2 before anything starts.
+ */
+import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { isIP } from 'node:net'
+import { parseArgs } from 'node:util'
+import { InvalidOptionError } from '@rtmesh/core'
+import { pino } from 'pino'
+import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_HOST, DEFAULT_PORT, SHUTDOWN_TIMEOUT_MS } from './constants.ts'
+import { KeyFileError, TlsFileError } from './errors.ts'
+import { loadOrCreateKey } from './identity.ts'
+import { createRelay } from './relay.ts'
+import type { Relay } from './relay.ts'
+import type { RelayOptions } from './options.ts'
+
+const NAME = 'rtmesh-relay'
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** A mistake in the command line or environment: exit code 2. */
+export class UsageError extends Error {
+  static readonly NAME = 'UsageError'
+  override name = UsageError.NAME
+}
+
+const HELP = `Usage: ${NAME} [options]
+
+Runs an rtmesh relay: WebSockets and TCP listeners, a circuit relay for
+browsers, and channel forwarding without channel keys.
+
+Options (environment variable in brackets):
+  --host <ip>                     address to listen on [RTMESH_HOST] (default ${DEFAULT_HOST})
+  --port <n>                      WebSockets port, 0 = any free port [RTMESH_PORT] (default ${DEFAULT_PORT})
+  --tcp-port <n>                  TCP port for Node peers and relays [RTMESH_TCP_PORT] (default port+1)
+  --no-tcp                        do not listen on TCP [RTMESH_NO_TCP=1]
+  --announce <multiaddr>          public address to announce, repeatable [RTMESH_ANNOUNCE, comma-separated]
+  --peer <multiaddr>              relay to federate with, repeatable [RTMESH_PEER, comma-separated]
+  --key-file <path>               identity key, created (mode 0600) if missing [RTMESH_KEY_FILE]
+  --tls-cert <path>               PEM certificate: serve wss:// [RTMESH_TLS_CERT]
+  --tls-key <path>                PEM private key for --tls-cert [RTMESH_TLS_KEY]
+  --admin-host <ip>               /healthz and /metrics address [RTMESH_ADMIN_HOST] (default ${DEFAULT_ADMIN_HOST})
+  --admin-port <n>                /healthz and /metrics port [RTMESH_ADMIN_PORT] (default ${DEFAULT_ADMIN_PORT})
+  --no-admin                      no admin server [RTMESH_NO_ADMIN=1]
+  --max-connections <n>           [RTMESH_MAX_CONNECTIONS] (default 4096)
+  --max-connections-per-ip <n>    [RTMESH_MAX_CONNECTIONS_PER_IP] (default 512)
+  --max-reservations <n>          circuit relay slots [RTMESH_MAX_RESERVATIONS] (default 1024)
+  --messages-per-second <n>       channel frames per peer per second [RTMESH_MESSAGES_PER_SECOND] (default 100)
+  --message-burst <n>             frames per peer in a burst [RTMESH_MESSAGE_BURST] (default 400)
+  --log-level <level>             ${LOG_LEVELS.join(', ')} [RTMESH_LOG_LEVEL] (default info)
+  --json                          print one JSON line {"peerId","multiaddrs"} on stdout when ready
+  --help                          show this help
+  --version                       show the version
+
+Logs are JSON lines on stderr. SIGINT or SIGTERM stops the relay gracefully.
+Example: ${NAME} --host 127.0.0.1 --port 0 --json
+`
+
+const FLAGS = {
+  host: { type: 'string' }, port: { type: 'string' }, 'tcp-port': { type: 'string' }, 'no-tcp': { type: 'boolean' },
+  announce: { type: 'string', multiple: true }, peer: { type: 'string', multiple: true }, 'key-file': { type: 'string' },
+  'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'admin-host': { type: 'string' },
+  'admin-port': { type: 'string' }, 'no-admin': { type: 'boolean' }, 'max-connections': { type: 'string' },
+  'max-connections-per-ip': { type: 'string' }, 'max-reservations': { type: 'string' },
+  'messages-per-second': { type: 'string' }, 'message-burst': { type: 'string' }, 'log-level': { type: 'string' },
+  json: { type: 'boolean' }, help: { type: 'boolean' }, version: { type: 'boolean' }
+} as const
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof FLAGS, strict: true }>>['values']
+
+function envName (flag: string): string {
+  return `RTMESH_${flag.toUpperCase().replaceAll('-', '_')}`
+}
+
+export interface Command {
+  help: boolean
+  version: boolean
+  json: boolean
+  logLevel: string
+  keyFile: string | undefined
+  tlsCert: string | undefined
+  tlsKey: string | undefined
+  options: Omit<RelayOptions, 'privateKey' | 'tls' | 'logger'>
+}
+
+/** Parses argv and environment; throws `UsageError`. Pure: reads no files. */
+export function parseCommand (argv: string[], env: Record<string, string | undefined>): Command {
+  let values: Values
+  try {
+    values = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad arguments')
+  }
+  const str = (flag: keyof typeof FLAGS): string | undefined => {
+    const value = values[flag]
+    if (typeof value === 'string') return value
+    const fromEnv = env[envName(flag)]
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
+  }
+  const bool = (flag: keyof typeof FLAGS): boolean => values[flag] === true || ['1', 'true', 'yes'].includes(env[envName(flag)] ?? '')
+  const list = (flag: 'announce' | 'peer'): string[] | undefined => {
+    const value = values[flag]
+    if (value !== undefined) return value
+    return env[envName(flag)]?.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+  }
+  const int = (flag: keyof typeof FLAGS, max = Number.MAX_SAFE_INTEGER): number | undefined => {
+    const value = str(flag)
+    if (value === undefined) return undefined
+    if (!/^\d+$/.test(value) || Number(value) > max) throw new UsageError(`--${flag}: expected a whole number up to ${max}, got "${value}"`)
+    return Number(value)
+  }
+  const ip = (flag: 'host' | 'admin-host'): string | undefined => {
+    const value = str(flag)
+    if (value !== undefined && isIP(value) === 0) throw new UsageError(`--${flag}: expected an IP address, got "${value}"`)
+    return value
+  }
+
+  const logLevel = str('log-level') ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+  const tlsCert = str('tls-cert')
+  const tlsKey = str('tls-key')
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new UsageError(tlsCert === undefined ? '--tls-cert: required with --tls-key' : '--tls-key: required with --tls-cert')
+  }
+  const port = int('port', 65_535)
+  const tcpPort = bool('no-tcp') ? false : int('tcp-port', 65_535)
+  const adminHost = ip('admin-host')
+  const adminPort = int('admin-port', 65_535)
+  const options: Command['options'] = {
+    ...defined({ host: ip('host'), port, tcpPort }),
+    admin: bool('no-admin') ? false : defined({ host: adminHost, port: adminPort }),
+    ...defined({
+      announce: list('announce'),
+      peers: list('peer'),
+      maxConnections: positiveInt('max-connections', int('max-connections')),
+      maxConnectionsPerIp: positiveInt('max-connections-per-ip', int('max-connections-per-ip')),
+      maxReservations: positiveInt('max-reservations', int('max-reservations')),
+      messagesPerSecond: positiveInt('messages-per-second', int('messages-per-second')),
+      messageBurst: positiveInt('message-burst', int('message-burst'))
+    })
+  }
+  return {
+    help: values.help === true,
+    version: values.version === true,
+    json: values.json === true,
+    logLevel,
+    keyFile: str('key-file'),
+    tlsCert,
+    tlsKey,
+    options
+  }
+}
+
+function positiveInt (flag: string, value: number | undefined): number | undefined {
+  if (value === 0) throw new UsageError(`--${flag}: must be at least 1`)
+  return value
+}
+
+function defined<T extends Record<string, unknown>> (object: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> }
+}
+
+async function readTls (option: 'tls-cert' | 'tls-key', path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    throw new TlsFileError(option, `cannot read ${path}: ${(err as Error).message}`)
+  }
+}
+
+/** Runs the CLI; resolves with the exit code once the relay has stopped (or failed to start). */
+export async function main (argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  let relay: Relay
+  let command: Command
+  const fail = (message: string, code: number): number => {
+    process.stderr.write(`${NAME}: ${message}\n`)
+    return code
+  }
+  try {
+    command = parseCommand(argv, env)
+    if (command.help) {
+      process.stdout.write(HELP)
+      return 0
+    }
+    if (command.version) {
+      process.stdout.write(`${VERSION}\n`)
+      return 0
+    }
+    const tls = command.tlsCert !== undefined && command.tlsKey !== undefined
+      ? { cert: await readTls('tls-cert', command.tlsCert), key: await readTls('tls-key', command.tlsKey) }
+      : undefined
+    const privateKey = command.keyFile === undefined ? undefined : await loadOrCreateKey(command.keyFile)
+    const logger = pino({ level: command.logLevel, base: { name: NAME } }, pino.destination(2))
+    relay = await createRelay({ ...command.options, ...defined({ privateKey, tls }), logger })
+    if (privateKey === undefined) logger.warn('no --key-file: this relay gets a new peer id on every start')
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof TlsFileError || err instanceof InvalidOptionError) {
+      const message = err instanceof InvalidOptionError ? `--${err.message}` : err.message
+      return fail(`${message} (see --help)`, 2)
+    }
+    if (err instanceof KeyFileError) return fail(`--key-file: ${err.message}`, 2)
+    return fail(`could not start: ${(err as Error).message}`, 1)
+  }
+
+  if (command.json) {
+    process.stdout.write(`${JSON.stringify({ peerId: relay.peerId, multiaddrs: relay.multiaddrs })}\n`)
+  } else {
+    process.stdout.write([
+      `${NAME} ${VERSION}: relay ${relay.peerId} is running.`,
+      'Listening on:',
+      ...relay.multiaddrs.map((ma) => `  ${ma}`),
+      relay.adminUrl === undefined ? 'Admin server off.' : `Health and metrics: ${relay.adminUrl}/healthz  ${relay.adminUrl}/metrics`,
+      'Connect a node to it:',
+      `  createRealtimeNode({ bootstrap: ['${relay.multiaddrs[0] ?? ''}'] })`,
+      'Press Ctrl-C to stop.',
+      ''
+    ].join('\n'))
+  }
+
+  return await new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      process.stderr.write(`${NAME}: ${signal}: stopping\n`)
+      const timer = setTimeout(() => { resolve(1) }, SHUTDOWN_TIMEOUT_MS)
+      relay.stop().then(() => { clearTimeout(timer); resolve(0) }, () => { clearTimeout(timer); resolve(1) })
+    }
+    process.once('SIGINT', () => { stop('SIGINT') })
+    process.once('SIGTERM', () => { stop('SIGTERM') })
+  })
+}

@@ -1,0 +1,51 @@
+/**
+ * Relay defaults, sized for a community deployment on a small VPS rather
+ * than libp2p's defaults (15 reservations, 5 inbound connections per second
+ * per host). Each says where its value comes from.
+ */
+
+/** WebSockets port browsers and clients connect to (libp2p's customary 4001). */
+export const DEFAULT_PORT = 4001
+/** Listen on every interface, as a server does; the README's local run passes 127.0.0.1. */
+export const DEFAULT_HOST = '0.0.0.0'
+/** Admin HTTP (/healthz, /metrics): loopback only unless asked (metrics are not for the public). */
+export const DEFAULT_ADMIN_HOST = '127.0.0.1'
+export const DEFAULT_ADMIN_PORT = 9464
+
+/** Total connections (guess: ~50 KiB each, well inside 1 GiB). */
+export const DEFAULT_MAX_CONNECTIONS = 4_096
+/** Connections from one IP address: a campus NAT or a test machine holds hundreds of peers. */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 512
+/** New inbound connections accepted per second from one host (libp2p default: 5). */
+export const DEFAULT_INBOUND_CONNECTIONS_PER_SECOND = 500
+/** Connections being upgraded at once. */
+export const DEFAULT_MAX_PENDING_CONNECTIONS = 256
+
+/** Circuit relay reservations (libp2p default 15: one classroom fills it). */
+export const DEFAULT_MAX_RESERVATIONS = 1_024
+/** A relayed connection is reset after this long (libp2p default 2 min; WebRTC signalling needs seconds, fallback traffic longer). */
+export const DEFAULT_RELAY_DURATION_LIMIT_MS = 30 * 60_000
+/** A relayed connection is reset after this many bytes (libp2p default 128 KiB: two full frames). */
+export const DEFAULT_RELAY_DATA_LIMIT = 64n * 1024n * 1024n
+
+/** Channel frames a peer may send per second on average (webxdc apps send tens per second at most). */
+export const DEFAULT_MESSAGES_PER_SECOND = 100
+/** Burst allowance above the average. */
+export const DEFAULT_MESSAGE_BURST = 400
+/** Frames dropped for rate within one window before the peer is disconnected. */
+export const FLOOD_DISCONNECT_DROPS = 200
+/** How long a disconnected misbehaving peer is refused. */
+export const DEFAULT_BAN_MS = 60_000
+
+/** Stay subscribed to a channel topic this long after its last local member left (gossipsub's unsubscribe backoff). */
+export const TOPIC_LINGER_MS = 10_000
+
+/** Protocol a relay registers, so that relays recognise each other after identify. */
+export const RELAY_PROTOCOL = '/rtmesh/relay/1.0.0'
+/** Public topic on which relays announce themselves to each other. */
+export const FEDERATION_TOPIC = 'rtmesh/relays/1'
+/** How often a relay announces its addresses to the federation. */
+export const FEDERATION_ANNOUNCE_MS = 15_000
+
+/** Graceful shutdown budget before the process exits anyway. */
+export const SHUTDOWN_TIMEOUT_MS = 5_000

@@ -1,0 +1,35 @@
+/**
+ * Prometheus metrics of one relay, in a registry of its own (several relays
+ * may share a process in tests).
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+
+export interface RelayGauges {
+  connections: () => number
+  reservations: () => number
+  channels: () => number
+}
+
+export class RelayMetrics {
+  readonly registry = new Registry()
+  readonly messagesForwarded: Counter
+  readonly bytesForwarded: Counter
+  readonly framesRejected: Counter<'reason'>
+  readonly peersDisconnected: Counter<'reason'>
+
+  constructor (gauges: RelayGauges) {
+    const registers = [this.registry]
+    collectDefaultMetrics({ register: this.registry, prefix: 'rtmesh_relay_' })
+    new Gauge({ name: 'rtmesh_relay_connections', help: 'Open libp2p connections', registers, collect () { this.set(gauges.connections()) } })
+    new Gauge({ name: 'rtmesh_relay_reservations', help: 'Active circuit relay reservations', registers, collect () { this.set(gauges.reservations()) } })
+    new Gauge({ name: 'rtmesh_relay_channels', help: 'Channel topics the relay carries', registers, collect () { this.set(gauges.channels()) } })
+    this.messagesForwarded = new Counter({ name: 'rtmesh_relay_messages_forwarded_total', help: 'Channel frames accepted for forwarding', registers })
+    this.bytesForwarded = new Counter({ name: 'rtmesh_relay_bytes_forwarded_total', help: 'Bytes of channel frames accepted for forwarding', registers })
+    this.framesRejected = new Counter({
+      name: 'rtmesh_relay_frames_rejected_total', help: 'Channel frames dropped, by reason', labelNames: ['reason'], registers
+    })
+    this.peersDisconnected = new Counter({
+      name: 'rtmesh_relay_peers_disconnected_total', help: 'Peers disconnected for misbehaving, by reason', labelNames: ['reason'], registers
+    })
+  }
+}

@@ -1,0 +1,119 @@
+/** Relay options: every field optional, validated once by `resolveRelayOptions`. */
+import { InvalidOptionError } from '@rtmesh/core'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { PrivateKey } from '@libp2p/interface'
+import type { Logger } from 'pino'
+import * as c from './constants.ts'
+
+export interface RelayOptions {
+  /** Address to listen on. Default `0.0.0.0`. */
+  host?: string
+  /** WebSockets port (`wss` when `tls` is set); 0 picks a free port. Default 4001. */
+  port?: number
+  /** TCP port for Node peers and other relays; 0 picks a free port; `false` turns TCP off. Default `port + 1` (0 when `port` is 0). */
+  tcpPort?: number | false
+  /** Public multiaddrs to announce instead of the listening ones (behind NAT or a proxy). */
+  announce?: string[]
+  /** Other relays to federate with (multiaddrs with `/p2p/<id>`); kept connected. */
+  peers?: string[]
+  /** The relay's identity; see `loadOrCreateKey`. Default: a new key each start. */
+  privateKey?: PrivateKey
+  /** PEM certificate and key: the WebSockets listener serves `wss`. */
+  tls?: { cert: string | Uint8Array, key: string | Uint8Array }
+  /** Admin HTTP server (`/healthz`, `/metrics`); `false` turns it off. Default 127.0.0.1:9464. */
+  admin?: { host?: string, port?: number } | false
+  maxConnections?: number
+  maxConnectionsPerIp?: number
+  inboundConnectionsPerSecond?: number
+  maxReservations?: number
+  relayDurationLimitMs?: number
+  relayDataLimit?: bigint
+  /** Channel frames one peer may send per second on average. Default 100. */
+  messagesPerSecond?: number
+  /** Frames one peer may send in a burst. Default 400. */
+  messageBurst?: number
+  /** How long a peer disconnected for misbehaving is refused. Default 60 s. */
+  banMs?: number
+  /** Structured logger (pino). Default: JSON lines on stderr at level `info`. */
+  logger?: Logger
+}
+
+export interface ResolvedRelayOptions {
+  host: string
+  port: number
+  tcpPort: number | false
+  announce: string[]
+  peers: string[]
+  privateKey: PrivateKey | undefined
+  tls: { cert: string | Uint8Array, key: string | Uint8Array } | undefined
+  admin: { host: string, port: number } | false
+  maxConnections: number
+  maxConnectionsPerIp: number
+  inboundConnectionsPerSecond: number
+  maxReservations: number
+  relayDurationLimitMs: number
+  relayDataLimit: bigint
+  messagesPerSecond: number
+  messageBurst: number
+  banMs: number
+}
+
+function port (option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new InvalidOptionError(option, 'must be a port number from 0 to 65535')
+  }
+  return value
+}
+
+function positive (option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidOptionError(option, 'must be a positive number')
+  }
+  return value
+}
+
+function addrs (option: string, value: unknown): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) throw new InvalidOptionError(option, 'must be a list of multiaddrs')
+  return value.map((item: unknown) => {
+    try {
+      if (typeof item !== 'string') throw new TypeError('not a string')
+      return multiaddr(item).toString()
+    } catch {
+      throw new InvalidOptionError(option, `not a valid multiaddr: ${String(item)}`)
+    }
+  })
+}
+
+export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOptions {
+  const host = options.host ?? c.DEFAULT_HOST
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidOptionError('host', 'must be an IP address')
+  const wsPort = port('port', options.port, c.DEFAULT_PORT)
+  const tcpPort = options.tcpPort === false ? false : port('tcp-port', options.tcpPort, wsPort === 0 ? 0 : wsPort + 1)
+  const admin = options.admin === false
+    ? false
+    : { host: options.admin?.host ?? c.DEFAULT_ADMIN_HOST, port: port('admin-port', options.admin?.port, c.DEFAULT_ADMIN_PORT) }
+  const relayDataLimit = options.relayDataLimit ?? c.DEFAULT_RELAY_DATA_LIMIT
+  if (typeof relayDataLimit !== 'bigint' || relayDataLimit <= 0n) throw new InvalidOptionError('relay-data-limit', 'must be a positive number of bytes')
+  return {
+    host,
+    port: wsPort,
+    tcpPort,
+    announce: addrs('announce', options.announce),
+    peers: addrs('peer', options.peers),
+    privateKey: options.privateKey,
+    tls: options.tls,
+    admin,
+    maxConnections: positive('max-connections', options.maxConnections, c.DEFAULT_MAX_CONNECTIONS),
+    maxConnectionsPerIp: positive('max-connections-per-ip', options.maxConnectionsPerIp, c.DEFAULT_MAX_CONNECTIONS_PER_IP),
+    inboundConnectionsPerSecond: positive('inbound-connections-per-second', options.inboundConnectionsPerSecond, c.DEFAULT_INBOUND_CONNECTIONS_PER_SECOND),
+    maxReservations: positive('max-reservations', options.maxReservations, c.DEFAULT_MAX_RESERVATIONS),
+    relayDurationLimitMs: positive('relay-duration-limit', options.relayDurationLimitMs, c.DEFAULT_RELAY_DURATION_LIMIT_MS),
+    relayDataLimit,
+    messagesPerSecond: positive('messages-per-second', options.messagesPerSecond, c.DEFAULT_MESSAGES_PER_SECOND),
+    messageBurst: positive('message-burst', options.messageBurst, c.DEFAULT_MESSAGE_BURST),
+    banMs: positive('ban', options.banMs, c.DEFAULT_BAN_MS)
+  }
+}

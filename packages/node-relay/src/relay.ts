@@ -1,0 +1,161 @@
+/**
+ * `createRelay`: a bootstrap and circuit-relay node for rtmesh channels.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import { gossipsub } from '@libp2p/gossipsub'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import type { Identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { BootstrapKeeper, channelGossipsubOptions, isChannelTopic } from '@rtmesh/core'
+import { createLibp2p } from 'libp2p'
+import { pino } from 'pino'
+import type { Logger } from 'pino'
+import { startAdminServer } from './admin.ts'
+import type { AdminServer } from './admin.ts'
+import { ChannelCarrier } from './channels.ts'
+import { FLOOD_DISCONNECT_DROPS, RELAY_PROTOCOL } from './constants.ts'
+import { Federation } from './federation.ts'
+import { Guard } from './guard.ts'
+import { RelayMetrics } from './metrics.ts'
+import { resolveRelayOptions } from './options.ts'
+import type { RelayOptions, ResolvedRelayOptions } from './options.ts'
+
+export type RelayLibp2p = Libp2p<{ pubsub: GossipSub, relay: CircuitRelayService, identify: Identify }>
+
+export interface Relay {
+  /** The relay's peer id. */
+  readonly peerId: string
+  /** Where clients reach it (announced addresses if given), each ending in `/p2p/<peerId>`. */
+  readonly multiaddrs: string[]
+  /** The admin server's base URL, or undefined when it is off. */
+  readonly adminUrl: string | undefined
+  /** The underlying libp2p node. */
+  readonly libp2p: RelayLibp2p
+  /** Closes every connection and server. Idempotent. */
+  stop: () => Promise<void>
+}
+
+function listenAddrs (o: ResolvedRelayOptions): string[] {
+  const ip = o.host.includes(':') ? 'ip6' : 'ip4'
+  const addrs = [`/${ip}/${o.host}/tcp/${o.port}/${o.tls === undefined ? 'ws' : 'tls/ws'}`]
+  if (o.tcpPort !== false) addrs.push(`/${ip}/${o.host}/tcp/${o.tcpPort}`)
+  return addrs
+}
+
+/**
+ * Creates and starts a relay.
+ *
+ * @example
+ * ```ts
+ * const relay = await createRelay({ host: '127.0.0.1', port: 0, privateKey: await loadOrCreateKey('relay.key') })
+ * console.log(relay.multiaddrs)
+ * await relay.stop()
+ * ```
+ */
+export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
+  const o = resolveRelayOptions(options)
+  const log: Logger = options.logger ?? pino({ level: 'info' }, pino.destination(2))
+  for (const addr of listenAddrs(o)) multiaddr(addr) // fails early on a bad host
+
+  const guard = new Guard(o.maxConnectionsPerIp, o.banMs)
+  const libp2p: RelayLibp2p = await createLibp2p({
+    ...(o.privateKey === undefined ? {} : { privateKey: o.privateKey }),
+    addresses: { listen: listenAddrs(o), announce: o.announce },
+    transports: [
+      webSockets(o.tls === undefined ? {} : { https: { cert: o.tls.cert as string, key: o.tls.key as string } }),
+      tcp()
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: guard.gater(),
+    connectionManager: {
+      maxConnections: o.maxConnections,
+      inboundConnectionThreshold: o.inboundConnectionsPerSecond,
+      maxIncomingPendingConnections: Math.min(o.maxConnections, 256)
+    },
+    services: {
+      identify: identify(),
+      relay: circuitRelayServer({
+        reservations: {
+          maxReservations: o.maxReservations,
+          defaultDurationLimit: o.relayDurationLimitMs,
+          defaultDataLimit: o.relayDataLimit
+        }
+      }),
+      // A relay is every local member's mesh peer: it grafts all of them (Dhi
+      // as large as its connection limit), since with no history gossip a
+      // subscriber outside the mesh would miss frames.
+      pubsub: gossipsub(channelGossipsubOptions({ D: 8, Dlo: 4, Dhi: o.maxConnections, Dscore: 4, Dout: 2 }))
+    }
+  })
+  guard.bind(libp2p)
+  await libp2p.handle(RELAY_PROTOCOL, (stream) => { void stream.close() }, { runOnLimitedConnection: false })
+
+  // peers whose identify listed the relay protocol
+  const relayPeers = new Set<string>()
+  libp2p.addEventListener('peer:identify', (evt) => {
+    if (evt.detail.protocols.includes(RELAY_PROTOCOL)) relayPeers.add(evt.detail.peerId.toString())
+  })
+  libp2p.addEventListener('peer:disconnect', (evt) => { relayPeers.delete(evt.detail.toString()) })
+  const isRelay = (peer: PeerId): boolean => relayPeers.has(peer.toString())
+
+  const channelCount = (): number => libp2p.services.pubsub.getTopics().filter(isChannelTopic).length
+  const metrics = new RelayMetrics({
+    connections: () => libp2p.getConnections().length,
+    reservations: () => libp2p.services.relay.reservations.size,
+    channels: channelCount
+  })
+  const carrier = new ChannelCarrier({
+    libp2p, guard, metrics, log, isRelay,
+    messagesPerSecond: o.messagesPerSecond, messageBurst: o.messageBurst, floodDrops: FLOOD_DISCONNECT_DROPS
+  })
+  const federation = new Federation(libp2p, log, isRelay)
+  const keeper = new BootstrapKeeper(libp2p, o.peers.map((p) => multiaddr(p)), libp2p.logger.forComponent('rtmesh:relay'))
+  carrier.start()
+  federation.start()
+  keeper.start()
+
+  let admin: AdminServer | undefined
+  try {
+    if (o.admin !== false) {
+      admin = await startAdminServer(o.admin.host, o.admin.port, metrics, () => ({
+        peerId: libp2p.peerId.toString(),
+        connections: libp2p.getConnections().length,
+        reservations: libp2p.services.relay.reservations.size,
+        channels: channelCount()
+      }))
+    }
+  } catch (err) {
+    keeper.stop()
+    federation.stop()
+    carrier.stop()
+    await libp2p.stop()
+    throw err
+  }
+
+  let stopping: Promise<void> | undefined
+  const relay: Relay = {
+    peerId: libp2p.peerId.toString(),
+    get multiaddrs () { return libp2p.getMultiaddrs().map(String) },
+    adminUrl: admin?.url,
+    libp2p,
+    stop: async () => {
+      stopping ??= (async () => {
+        keeper.stop()
+        federation.stop()
+        carrier.stop()
+        await Promise.all([admin?.close(), libp2p.stop()])
+      })()
+      await stopping
+    }
+  }
+  log.info({ peerId: relay.peerId, multiaddrs: relay.multiaddrs, admin: admin?.url }, 'relay started')
+  return relay
+}
