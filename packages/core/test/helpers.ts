@@ -7,6 +7,7 @@ import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -87,10 +88,10 @@ export function text (data: Uint8Array): string {
  * publish anything on it. Its message ids are random so it can re-publish
  * bytes it has already seen (what a replaying attacker does).
  */
-export async function startRawNode (overrides: Partial<GossipsubOpts> = {}): Promise<Libp2p<{ pubsub: GossipSub }>> {
+export async function startRawNode (overrides: Partial<GossipsubOpts> = {}, listen = true): Promise<Libp2p<{ pubsub: GossipSub }>> {
   return await createLibp2p({
-    addresses: { listen: [LOOPBACK_TCP] },
-    transports: [tcp()],
+    addresses: { listen: listen ? [LOOPBACK_TCP] : [] },
+    transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: {

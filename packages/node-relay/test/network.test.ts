@@ -1,0 +1,221 @@
+/**
+ * The relay in a network: real relay processes, real @rtmesh/core nodes.
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createRealtimeNode, deriveChannel } from '@rtmesh/core'
+import type { RealtimeListener, RealtimeNode } from '@rtmesh/core'
+import { bytes, record, sleep, startRawNode, stopAll, text, waitFor } from '../../core/test/helpers.ts'
+import { freePort, metricValue, spawnRelay } from './helpers.ts'
+
+function newIdentity (): { secret: Uint8Array, chatId: string, appId: string } {
+  return { secret: randomBytes(32), chatId: 'chat', appId: 'app' }
+}
+
+/** Sends `prefix N` every `everyMs` until the receiver got one; resolves with the ms from `since` to the first receipt. */
+async function firstDelivery (sender: RealtimeListener, got: Uint8Array[], since: number, prefix: string, everyMs = 50, timeoutMs = 10_000): Promise<number> {
+  let n = 0
+  const deadline = Date.now() + timeoutMs
+  while (got.length === 0) {
+    if (Date.now() > deadline) throw new Error(`nothing delivered within ${timeoutMs} ms`)
+    sender.send(bytes(`${prefix} ${n++}`))
+    await sleep(everyMs)
+  }
+  return Date.now() - since
+}
+
+describe('relay network', () => {
+  it('two nodes bootstrapped only from the CLI relay exchange messages within a second of joining', async () => {
+    const relay = await spawnRelay(['--port', '0', '--no-admin'])
+    const nodes: RealtimeNode[] = []
+    try {
+      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
+      const [a, b] = nodes
+      assert.ok(a && b)
+      const identity = newIdentity()
+      const joined = Date.now()
+      const channelA = a.webxdc(identity).joinRealtimeChannel()
+      const channelB = b.webxdc(identity).joinRealtimeChannel()
+      const gotA = record(channelA)
+      const gotB = record(channelB)
+      const ms = await firstDelivery(channelA, gotB, joined, 'a to b')
+      assert.ok(ms < 1_000, `first message arrived ${ms} ms after joining`)
+      channelB.send(bytes('b to a'))
+      await waitFor('b to a', () => gotA.length === 1)
+      assert.deepEqual(gotA.map(text), ['b to a'])
+    } finally {
+      await stopAll(nodes)
+      await relay.kill()
+    }
+  })
+
+  it('peers on two federated relays exchange messages', async () => {
+    const first = await spawnRelay(['--port', '0', '--no-admin'])
+    const second = await spawnRelay(['--port', '0', '--no-admin', '--peer', first.tcp])
+    const nodes: RealtimeNode[] = []
+    try {
+      nodes.push(await createRealtimeNode({ bootstrap: [first.ws] }), await createRealtimeNode({ bootstrap: [second.ws] }))
+      const [x, y] = nodes
+      assert.ok(x && y)
+      const identity = newIdentity()
+      const channelX = x.webxdc(identity).joinRealtimeChannel()
+      const channelY = y.webxdc(identity).joinRealtimeChannel()
+      const gotX = record(channelX)
+      const gotY = record(channelY)
+      await firstDelivery(channelX, gotY, Date.now(), 'x')
+      await firstDelivery(channelY, gotX, Date.now(), 'y')
+      // the nodes listen nowhere: every frame went relay to relay
+      assert.equal(x.libp2p.getConnections(y.libp2p.peerId).length, 0)
+    } finally {
+      await stopAll(nodes)
+      await Promise.all([first.kill(), second.kill()])
+    }
+  })
+
+  it('peers that met through the relay connect directly and keep talking after it is killed', async () => {
+    const relay = await spawnRelay(['--port', '0', '--no-admin'])
+    const nodes: RealtimeNode[] = []
+    try {
+      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws], listen: ['/ip4/127.0.0.1/tcp/0'] }))
+      const [a, b] = nodes
+      assert.ok(a && b)
+      const identity = newIdentity()
+      const { topic } = deriveChannel(identity)
+      const channelA = a.webxdc(identity).joinRealtimeChannel()
+      const channelB = b.webxdc(identity).joinRealtimeChannel()
+      const gotB = record(channelB)
+      await waitFor('a direct connection', () => a.libp2p.getConnections(b.libp2p.peerId).length > 0, 10_000)
+      await waitFor('a to see b on the topic directly', () =>
+        a.libp2p.services.pubsub.getSubscribers(topic).some((p) => p.equals(b.libp2p.peerId)))
+      await relay.kill('SIGKILL')
+      await waitFor('the relay connection to drop', () => a.libp2p.getConnections().every((c) => c.remotePeer.toString() !== relay.peerId))
+      for (let i = 0; i < 10; i++) channelA.send(bytes(`after relay ${i}`))
+      await waitFor('10 messages without the relay', () => gotB.length === 10)
+      assert.deepEqual(gotB.map(text), Array.from({ length: 10 }, (_, i) => `after relay ${i}`))
+    } finally {
+      await stopAll(nodes)
+      await relay.kill()
+    }
+  })
+
+  it('after a restart with the same key file, clients reconnect and messages flow without rejoining', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rtmesh-relay-'))
+    const keyFile = join(dir, 'relay.key')
+    const port = await freePort()
+    const args = ['--port', String(port), '--tcp-port', '0', '--no-admin', '--key-file', keyFile]
+    let relay = await spawnRelay(args)
+    const nodes: RealtimeNode[] = []
+    try {
+      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
+      const [a, b] = nodes
+      assert.ok(a && b)
+      const identity = newIdentity()
+      const channelA = a.webxdc(identity).joinRealtimeChannel()
+      const channelB = b.webxdc(identity).joinRealtimeChannel()
+      const gotB = record(channelB)
+      await firstDelivery(channelA, gotB, Date.now(), 'before restart')
+      const firstPeerId = relay.peerId
+      await relay.kill('SIGKILL')
+      relay = await spawnRelay(args)
+      assert.equal(relay.peerId, firstPeerId, 'same identity after restart')
+      gotB.length = 0
+      const ms = await firstDelivery(channelA, gotB, Date.now(), 'after restart', 100, 20_000)
+      assert.ok(gotB.every((data) => text(data).startsWith('after restart')))
+      assert.ok(ms < 15_000, `messages flowed again ${ms} ms after the restart`)
+    } finally {
+      await stopAll(nodes)
+      await relay.kill()
+    }
+  })
+
+  it('throttles a flooding member while two others keep their rate; an oversize frame gets its sender dropped', async () => {
+    const adminPort = await freePort()
+    const relay = await spawnRelay(['--port', '0', '--admin-port', String(adminPort), '--messages-per-second', '50', '--message-burst', '100'])
+    const nodes: RealtimeNode[] = []
+    const raw = await startRawNode()
+    try {
+      for (let i = 0; i < 3; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
+      const [honest1, honest2, flooder] = nodes
+      assert.ok(honest1 && honest2 && flooder)
+      const identity = newIdentity()
+      const { topic } = deriveChannel(identity)
+      const c1 = honest1.webxdc(identity).joinRealtimeChannel()
+      const c2 = honest2.webxdc(identity).joinRealtimeChannel()
+      const cf = flooder.webxdc(identity).joinRealtimeChannel()
+      const got1 = record(c1)
+      const got2 = record(c2)
+      await firstDelivery(c1, got2, Date.now(), 'warm-up')
+      await firstDelivery(c2, got1, Date.now(), 'warm-up')
+      got1.length = 0
+      got2.length = 0
+      // 3 s of honest traffic at 20/s each, while the flooder sends 6 000 frames as fast as it can
+      const flood = (async () => {
+        for (let i = 0; i < 6_000; i++) {
+          cf.send(bytes(`flood ${i}`))
+          if (i % 200 === 0) await sleep(1)
+        }
+      })()
+      for (let i = 0; i < 60; i++) {
+        c1.send(bytes(`one ${i}`))
+        c2.send(bytes(`two ${i}`))
+        await sleep(50)
+      }
+      await flood
+      await sleep(1_000)
+      const honestAt2 = got2.map(text).filter((t) => t.startsWith('one '))
+      const honestAt1 = got1.map(text).filter((t) => t.startsWith('two '))
+      assert.equal(honestAt2.length, 60, 'every honest message from 1 reached 2')
+      assert.equal(honestAt1.length, 60, 'every honest message from 2 reached 1')
+      const floodAt1 = got1.length - honestAt1.length
+      assert.ok(floodAt1 < 1_000, `only a throttled share of the flood got through (${floodAt1} of 6000)`)
+      const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()
+      assert.ok(metricValue(metrics, 'rtmesh_relay_frames_rejected_total', 'reason="rate"') > 0)
+
+      // a 200 KB frame on the channel topic: the sender is dropped and refused
+      await raw.dial(multiaddr(relay.tcp))
+      raw.services.pubsub.subscribe(topic)
+      await waitFor('the relay to see the raw node', () => raw.getConnections().length > 0)
+      await sleep(500)
+      const oversize = new Uint8Array(200_000)
+      oversize[0] = 1
+      await raw.services.pubsub.publish(topic, oversize)
+      await waitFor('the oversize sender to be disconnected', () => raw.getConnections().length === 0)
+      const after = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()
+      assert.equal(metricValue(after, 'rtmesh_relay_peers_disconnected_total', 'reason="oversize"'), 1)
+      // a banned peer is refused: its dial fails, or the relay closes the connection at once
+      await raw.dial(multiaddr(relay.tcp)).catch(() => undefined)
+      await sleep(1_000)
+      assert.equal(raw.getConnections().length, 0, 'a banned peer is refused')
+    } finally {
+      await raw.stop()
+      await stopAll(nodes)
+      await relay.kill()
+    }
+  })
+
+  it('accepts 200 client connections from one address', async () => {
+    const adminPort = await freePort()
+    const relay = await spawnRelay(['--port', '0', '--admin-port', String(adminPort)])
+    const clients: Awaited<ReturnType<typeof startRawNode>>[] = []
+    try {
+      for (let batch = 0; batch < 10; batch++) {
+        const started = await Promise.all(Array.from({ length: 20 }, async () => await startRawNode({}, false)))
+        clients.push(...started)
+        await Promise.all(started.map(async (client) => { await client.dial(multiaddr(relay.ws)) }))
+      }
+      await sleep(1_000)
+      const open = clients.filter((client) => client.getConnections().some((c) => c.status === 'open')).length
+      assert.equal(open, 200)
+      const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()
+      assert.equal(metricValue(metrics, 'rtmesh_relay_connections'), 200)
+    } finally {
+      await stopAll(clients)
+      await relay.kill()
+    }
+  })
+})
