@@ -30,7 +30,7 @@ async function firstDelivery (sender: RealtimeListener, got: Uint8Array[], since
 }
 
 describe('relay network', () => {
-  it('two nodes bootstrapped only from the CLI relay exchange messages within a second of joining', async () => {
+  it('two nodes bootstrapped only from the CLI relay exchange messages within a second of joining', async (t) => {
     const relay = await spawnRelay(['--port', '0', '--no-admin'])
     const nodes: RealtimeNode[] = []
     try {
@@ -44,6 +44,7 @@ describe('relay network', () => {
       const gotA = record(channelA)
       const gotB = record(channelB)
       const ms = await firstDelivery(channelA, gotB, joined, 'a to b')
+      t.diagnostic(`first message arrived ${ms} ms after joining`)
       assert.ok(ms < 1_000, `first message arrived ${ms} ms after joining`)
       channelB.send(bytes('b to a'))
       await waitFor('b to a', () => gotA.length === 1)
@@ -103,7 +104,7 @@ describe('relay network', () => {
     }
   })
 
-  it('after a restart with the same key file, clients reconnect and messages flow without rejoining', async () => {
+  it('after a restart with the same key file, clients reconnect and messages flow without rejoining', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'rtmesh-relay-'))
     const keyFile = join(dir, 'relay.key')
     const port = await freePort()
@@ -126,6 +127,7 @@ describe('relay network', () => {
       gotB.length = 0
       const ms = await firstDelivery(channelA, gotB, Date.now(), 'after restart', 100, 20_000)
       assert.ok(gotB.every((data) => text(data).startsWith('after restart')))
+      t.diagnostic(`messages flowed again ${ms} ms after the restart`)
       assert.ok(ms < 15_000, `messages flowed again ${ms} ms after the restart`)
     } finally {
       await stopAll(nodes)
