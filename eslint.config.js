@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import globals from 'globals'
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/**', 'packages/*/bin/**'] },
@@ -23,5 +24,11 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'off'
     }
   },
-  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked }
+  {
+    // plain JavaScript: the demo page (browser) and build scripts (Node)
+    files: ['eslint.config.js', '**/*.mjs', 'packages/browser/demo/**/*.js'],
+    ...tseslint.configs.disableTypeChecked
+  },
+  { files: ['**/*.mjs'], languageOptions: { globals: globals.node } },
+  { files: ['packages/browser/demo/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'script' } }
 )

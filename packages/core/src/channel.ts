@@ -24,6 +24,8 @@ export interface ChannelEnvironment {
   onError: (message: string, err: unknown) => void
   /** Receives authenticated frames of kinds other than data (presence, …), in order. */
   onControl: (channel: RealtimeChannel, kind: number, payload: Uint8Array) => void
+  /** Called at the start of `leave()`, while the channel can still send control frames. */
+  onLeaving: (channel: RealtimeChannel) => void
 }
 
 export type Listener = (data: Uint8Array) => void
@@ -101,6 +103,7 @@ export class RealtimeChannel implements RealtimeListener {
 
   leave (): void {
     if (this.closed) return
+    this.env.onLeaving(this)
     this.closed = true
     this.listener = undefined
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)

@@ -23,11 +23,20 @@ const REPLY_DEBOUNCE_MS = 150
 const DIAL_BACKOFF_MS = 30_000
 /** Members remembered per channel. */
 const MAX_KNOWN_MEMBERS = 256
+/** A member not heard from for this long (two missed re-announcements and then some) is gone. */
+const MEMBER_TTL_MS = 2 * REANNOUNCE_MS + 30_000
+
+/** A channel member as this node knows it. */
+export interface MemberInfo {
+  peerId: string
+  /** True while this node has a direct (not relayed) connection to the member. */
+  direct: boolean
+}
 
 interface ChannelState {
   timers: Set<ReturnType<typeof setTimeout>>
   reply: ReturnType<typeof setTimeout> | undefined
-  members: Map<string, Presence>
+  members: Map<string, Presence & { seen: number }>
 }
 
 export class Discovery {
@@ -37,11 +46,21 @@ export class Discovery {
   private readonly channels = new Map<RealtimeChannel, ChannelState>()
   private readonly failedAt = new Map<string, number>()
   private readonly dialing = new Set<string>()
+  private addressTimer: ReturnType<typeof setTimeout> | undefined
+  /** Our addresses changed (a relay reservation came or went): tell every channel. */
+  private readonly onSelfUpdate = (): void => {
+    if (this.addressTimer !== undefined || this.channels.size === 0) return
+    this.addressTimer = setTimeout(() => {
+      this.addressTimer = undefined
+      for (const channel of this.channels.keys()) this.announce(channel)
+    }, REPLY_DEBOUNCE_MS)
+  }
 
   constructor (libp2p: Libp2p, log: Logger, directPeers = DEFAULT_DIRECT_PEERS_PER_CHANNEL) {
     this.libp2p = libp2p
     this.log = log
     this.directPeers = directPeers
+    if (directPeers > 0) libp2p.addEventListener('self:peer:update', this.onSelfUpdate)
   }
 
   attach (channel: RealtimeChannel): void {
@@ -65,6 +84,8 @@ export class Discovery {
   }
 
   stop (): void {
+    this.libp2p.removeEventListener('self:peer:update', this.onSelfUpdate)
+    clearTimeout(this.addressTimer)
     for (const channel of [...this.channels.keys()]) this.detach(channel)
   }
 
@@ -75,7 +96,8 @@ export class Discovery {
     if (state === undefined || presence === undefined || presence.peerId === this.libp2p.peerId.toString()) return
     const isNew = !state.members.has(presence.peerId)
     state.members.delete(presence.peerId)
-    state.members.set(presence.peerId, presence)
+    if (presence.bye === true) return
+    state.members.set(presence.peerId, { ...presence, seen: Date.now() })
     if (state.members.size > MAX_KNOWN_MEMBERS) {
       const oldest = state.members.keys().next().value
       if (oldest !== undefined) state.members.delete(oldest)
@@ -88,6 +110,21 @@ export class Discovery {
       }, REPLY_DEBOUNCE_MS)
     }
     this.connectMembers(state)
+  }
+
+  /** Members of `channel` heard from recently (presence), with whether they are directly connected. */
+  members (channel: RealtimeChannel): MemberInfo[] {
+    const state = this.channels.get(channel)
+    if (state === undefined) return []
+    const now = Date.now()
+    for (const [id, member] of state.members) if (now - member.seen > MEMBER_TTL_MS) state.members.delete(id)
+    return [...state.members.keys()].map((peerId) => ({ peerId, direct: this.isConnected(peerId) }))
+  }
+
+  /** Tells the other members this node leaves `channel` (before it unsubscribes). */
+  bye (channel: RealtimeChannel): void {
+    if (!this.channels.has(channel)) return
+    channel.sendControl(PRESENCE_KIND, encodePresence({ peerId: this.libp2p.peerId.toString(), multiaddrs: [], bye: true }))
   }
 
   private later (state: ChannelState, delay: number, fn: () => void): void {

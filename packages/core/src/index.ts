@@ -23,19 +23,4 @@
  * ```
  */
 export { createRealtimeNode } from './create-node.ts'
-export { createRealtimeNodeFromLibp2p } from './node.ts'
-export { BootstrapKeeper } from './bootstrap.ts'
-export type { RealtimeNode, PubSubLibp2p } from './node.ts'
-export type { RealtimeNodeOptions, RealtimeOptions } from './options.ts'
-export { deriveChannel, isChannelTopic } from './derive.ts'
-export type { ChannelIdentity, DerivedChannel } from './derive.ts'
-export type { WebxdcRealtime, RealtimeSession } from './webxdc.ts'
-export type { RealtimeListener } from '@webxdc/types'
-export type { RealtimeStats, DropReason } from './stats.ts'
-export { channelGossipsubOptions, registerChannelTopicScore, CHANNEL_TOPIC_SCORE } from './gossipsub-options.ts'
-export { checkFrameShape, openFrame, sealFrame, FrameKind } from './envelope.ts'
-export type { FrameContents, FrameError, OpenResult } from './envelope.ts'
-export {
-  ChannelActiveError, ChannelClosedError, MessageTooLargeError, InvalidOptionError, NodeStoppedError
-} from './errors.ts'
-export { MAX_MESSAGE_SIZE, MAX_FRAME_SIZE, TOPIC_PREFIX } from './constants.ts'
+export * from './portable.ts'

@@ -11,6 +11,7 @@ import { RealtimeChannel } from './channel.ts'
 import type { ChannelEnvironment } from './channel.ts'
 import { deriveChannel } from './derive.ts'
 import { Discovery } from './discovery.ts'
+import type { MemberInfo } from './discovery.ts'
 import type { ChannelIdentity } from './derive.ts'
 import { NodeStoppedError } from './errors.ts'
 import { gossipsubPort } from './gossipsub-port.ts'
@@ -35,6 +36,12 @@ export interface RealtimeNode {
   readonly libp2p: PubSubLibp2p
   /** The webxdc realtime API of one chat-and-app pair. */
   webxdc: (identity: ChannelIdentity) => WebxdcRealtime
+  /**
+   * The other members of this pair's joined channel that announced
+   * themselves, and whether each is directly connected; empty when the
+   * channel is not joined or discovery is off.
+   */
+  members: (identity: ChannelIdentity) => MemberInfo[]
   /** Counters: frames sent, delivered and dropped (by reason). */
   stats: () => RealtimeStats
   /** Leaves every channel and stops the node. Idempotent. */
@@ -65,6 +72,7 @@ class Node implements RealtimeNode {
       now: Date.now,
       randomBytes,
       onError: (message, err) => { log.error('%s: %e', message, err) },
+      onLeaving: (channel) => { this.discovery.bye(channel) },
       onControl: (channel, kind, payload) => {
         if (kind === PRESENCE_KIND) this.discovery.onPresence(channel, payload)
         else this.counters.dropped.kind++
@@ -101,6 +109,11 @@ class Node implements RealtimeNode {
         return channel
       }
     )
+  }
+
+  members (identity: ChannelIdentity): MemberInfo[] {
+    const channel = this.active.get(deriveChannel(identity).topic)
+    return channel === undefined ? [] : this.discovery.members(channel)
   }
 
   stats (): RealtimeStats {

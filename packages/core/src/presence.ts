@@ -17,10 +17,14 @@ export interface Presence {
   peerId: string
   /** Multiaddrs the member listens on (may be empty: a client-only node). */
   multiaddrs: string[]
+  /** True when the member is leaving the channel. */
+  bye?: boolean
 }
 
 export function encodePresence (presence: Presence): Uint8Array {
-  return utf8(JSON.stringify({ v: 1, p: presence.peerId, a: presence.multiaddrs.slice(0, MAX_PRESENCE_ADDRS) }))
+  return utf8(JSON.stringify({
+    v: 1, p: presence.peerId, a: presence.multiaddrs.slice(0, MAX_PRESENCE_ADDRS), ...(presence.bye === true ? { b: 1 } : {})
+  }))
 }
 
 /** Parses a presence payload; undefined if it is not one. Never throws. */
@@ -33,8 +37,8 @@ export function decodePresence (payload: Uint8Array): Presence | undefined {
     return undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
-  const { v, p, a } = value as Record<string, unknown>
+  const { v, p, a, b } = value as Record<string, unknown>
   if (v !== 1 || typeof p !== 'string' || p.length === 0 || p.length > 128 || !Array.isArray(a)) return undefined
   const multiaddrs = a.slice(0, MAX_PRESENCE_ADDRS).filter((x): x is string => typeof x === 'string' && x.length <= 1_024)
-  return { peerId: p, multiaddrs }
+  return b === 1 ? { peerId: p, multiaddrs, bye: true } : { peerId: p, multiaddrs }
 }

@@ -9,7 +9,7 @@ import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '@rtmesh/core'
 import { pino } from 'pino'
-import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_HOST, DEFAULT_PORT, SHUTDOWN_TIMEOUT_MS } from './constants.ts'
+import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_DEMO_PORT, DEFAULT_HOST, DEFAULT_PORT, SHUTDOWN_TIMEOUT_MS } from './constants.ts'
 import { KeyFileError, TlsFileError } from './errors.ts'
 import { loadOrCreateKey } from './identity.ts'
 import { createRelay } from './relay.ts'
@@ -44,6 +44,8 @@ Options (environment variable in brackets):
   --admin-host <ip>               /healthz and /metrics address [RTMESH_ADMIN_HOST] (default ${DEFAULT_ADMIN_HOST})
   --admin-port <n>                /healthz and /metrics port [RTMESH_ADMIN_PORT] (default ${DEFAULT_ADMIN_PORT})
   --no-admin                      no admin server [RTMESH_NO_ADMIN=1]
+  --demo                          serve the demo chat page [RTMESH_DEMO=1]
+  --demo-port <n>                 demo page port, on --host [RTMESH_DEMO_PORT] (default ${DEFAULT_DEMO_PORT})
   --max-connections <n>           [RTMESH_MAX_CONNECTIONS] (default 4096)
   --max-connections-per-ip <n>    [RTMESH_MAX_CONNECTIONS_PER_IP] (default 512)
   --max-reservations <n>          circuit relay slots [RTMESH_MAX_RESERVATIONS] (default 1024)
@@ -62,7 +64,8 @@ const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, 'tcp-port': { type: 'string' }, 'no-tcp': { type: 'boolean' },
   announce: { type: 'string', multiple: true }, peer: { type: 'string', multiple: true }, 'key-file': { type: 'string' },
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'admin-host': { type: 'string' },
-  'admin-port': { type: 'string' }, 'no-admin': { type: 'boolean' }, 'max-connections': { type: 'string' },
+  'admin-port': { type: 'string' }, 'no-admin': { type: 'boolean' },
+  demo: { type: 'boolean' }, 'demo-port': { type: 'string' }, 'max-connections': { type: 'string' },
   'max-connections-per-ip': { type: 'string' }, 'max-reservations': { type: 'string' },
   'messages-per-second': { type: 'string' }, 'message-burst': { type: 'string' }, 'log-level': { type: 'string' },
   json: { type: 'boolean' }, help: { type: 'boolean' }, version: { type: 'boolean' }
@@ -131,6 +134,7 @@ export function parseCommand (argv: string[], env: Record<string, string | undef
   const options: Command['options'] = {
     ...defined({ host: ip('host'), port, tcpPort }),
     admin: bool('no-admin') ? false : defined({ host: adminHost, port: adminPort }),
+    demo: bool('demo') ? defined({ port: int('demo-port', 65_535) }) : false,
     ...defined({
       announce: list('announce'),
       peers: list('peer'),
@@ -212,6 +216,7 @@ export async function main (argv: string[], env: Record<string, string | undefin
       'Listening on:',
       ...relay.multiaddrs.map((ma) => `  ${ma}`),
       relay.adminUrl === undefined ? 'Admin server off.' : `Health and metrics: ${relay.adminUrl}/healthz  ${relay.adminUrl}/metrics`,
+      ...(relay.demoUrl === undefined ? [] : [`Demo chat: open ${relay.demoUrl} and share the link it shows (two tabs or two devices)`]),
       'Connect a node to it:',
       `  createRealtimeNode({ bootstrap: ['${relay.multiaddrs[0] ?? ''}'] })`,
       'Press Ctrl-C to stop.',

@@ -11,6 +11,8 @@ export const DEFAULT_HOST = '0.0.0.0'
 /** Admin HTTP (/healthz, /metrics): loopback only unless asked (metrics are not for the public). */
 export const DEFAULT_ADMIN_HOST = '127.0.0.1'
 export const DEFAULT_ADMIN_PORT = 9464
+/** The demo web page (`--demo`). */
+export const DEFAULT_DEMO_PORT = 8080
 
 /** Total connections (guess: ~50 KiB each, well inside 1 GiB). */
 export const DEFAULT_MAX_CONNECTIONS = 4_096

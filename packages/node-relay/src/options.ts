@@ -22,6 +22,8 @@ export interface RelayOptions {
   tls?: { cert: string | Uint8Array, key: string | Uint8Array }
   /** Admin HTTP server (`/healthz`, `/metrics`); `false` turns it off. Default 127.0.0.1:9464. */
   admin?: { host?: string, port?: number } | false
+  /** Serve the demo chat page (`--demo`) on this address; default off. */
+  demo?: { host?: string, port?: number } | false
   maxConnections?: number
   maxConnectionsPerIp?: number
   inboundConnectionsPerSecond?: number
@@ -47,6 +49,7 @@ export interface ResolvedRelayOptions {
   privateKey: PrivateKey | undefined
   tls: { cert: string | Uint8Array, key: string | Uint8Array } | undefined
   admin: { host: string, port: number } | false
+  demo: { host: string, port: number } | false
   maxConnections: number
   maxConnectionsPerIp: number
   inboundConnectionsPerSecond: number
@@ -95,6 +98,9 @@ export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOption
   const admin = options.admin === false
     ? false
     : { host: options.admin?.host ?? c.DEFAULT_ADMIN_HOST, port: port('admin-port', options.admin?.port, c.DEFAULT_ADMIN_PORT) }
+  const demo = options.demo === undefined || options.demo === false
+    ? false
+    : { host: options.demo.host ?? host, port: port('demo-port', options.demo.port, c.DEFAULT_DEMO_PORT) }
   const relayDataLimit = options.relayDataLimit ?? c.DEFAULT_RELAY_DATA_LIMIT
   if (typeof relayDataLimit !== 'bigint' || relayDataLimit <= 0n) throw new InvalidOptionError('relay-data-limit', 'must be a positive number of bytes')
   return {
@@ -106,6 +112,7 @@ export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOption
     privateKey: options.privateKey,
     tls: options.tls,
     admin,
+    demo,
     maxConnections: positive('max-connections', options.maxConnections, c.DEFAULT_MAX_CONNECTIONS),
     maxConnectionsPerIp: positive('max-connections-per-ip', options.maxConnectionsPerIp, c.DEFAULT_MAX_CONNECTIONS_PER_IP),
     inboundConnectionsPerSecond: positive('inbound-connections-per-second', options.inboundConnectionsPerSecond, c.DEFAULT_INBOUND_CONNECTIONS_PER_SECOND),

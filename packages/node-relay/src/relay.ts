@@ -19,6 +19,8 @@ import { pino } from 'pino'
 import type { Logger } from 'pino'
 import { startAdminServer } from './admin.ts'
 import type { AdminServer } from './admin.ts'
+import { startDemoServer } from './demo.ts'
+import type { DemoServer } from './demo.ts'
 import { ChannelCarrier } from './channels.ts'
 import { FLOOD_DISCONNECT_DROPS, RELAY_PROTOCOL } from './constants.ts'
 import { Federation } from './federation.ts'
@@ -36,6 +38,8 @@ export interface Relay {
   readonly multiaddrs: string[]
   /** The admin server's base URL, or undefined when it is off. */
   readonly adminUrl: string | undefined
+  /** The demo page's URL, or undefined when it is off. */
+  readonly demoUrl: string | undefined
   /** The underlying libp2p node. */
   readonly libp2p: RelayLibp2p
   /** Closes every connection and server. Idempotent. */
@@ -123,7 +127,11 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   keeper.start()
 
   let admin: AdminServer | undefined
+  let demo: DemoServer | undefined
   try {
+    if (o.demo !== false) {
+      demo = await startDemoServer(o.demo.host, o.demo.port, () => ({ peerId: libp2p.peerId.toString(), multiaddrs: libp2p.getMultiaddrs().map(String) }))
+    }
     if (o.admin !== false) {
       admin = await startAdminServer(o.admin.host, o.admin.port, metrics, () => ({
         peerId: libp2p.peerId.toString(),
@@ -133,6 +141,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       }))
     }
   } catch (err) {
+    await demo?.close()
     keeper.stop()
     federation.stop()
     carrier.stop()
@@ -145,17 +154,18 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     peerId: libp2p.peerId.toString(),
     get multiaddrs () { return libp2p.getMultiaddrs().map(String) },
     adminUrl: admin?.url,
+    demoUrl: demo?.url,
     libp2p,
     stop: async () => {
       stopping ??= (async () => {
         keeper.stop()
         federation.stop()
         carrier.stop()
-        await Promise.all([admin?.close(), libp2p.stop()])
+        await Promise.all([admin?.close(), demo?.close(), libp2p.stop()])
       })()
       await stopping
     }
   }
-  log.info({ peerId: relay.peerId, multiaddrs: relay.multiaddrs, admin: admin?.url }, 'relay started')
+  log.info({ peerId: relay.peerId, multiaddrs: relay.multiaddrs, admin: admin?.url, demo: demo?.url }, 'relay started')
   return relay
 }
