@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { createRealtimeNode } from '@rtmesh/core'
-import { spawnRelay } from '../packages/node-relay/test/helpers.ts'
+import { freePort, spawnRelay } from '../packages/node-relay/test/helpers.ts'
 import type { RelayProcess } from '../packages/node-relay/test/helpers.ts'
 import { bytes, record, sleep, text, waitFor } from '../packages/core/test/helpers.ts'
 import { appUrl, launchChromium, received, SANDBOXED, say, serveApp, status } from './lib/browser.ts'
@@ -73,6 +75,136 @@ describe('webxdc.js in Chromium', () => {
     } finally {
       await alice.context().close()
       await bob.context().close()
+    }
+  })
+
+  it('pages connect directly over WebRTC and keep talking after the relay is killed', { skip: !SANDBOXED && 'needs the network sandbox (root) for WebRTC host candidates' }, async () => {
+    const ownRelay = await spawnRelay(['--port', '0', '--no-admin'])
+    const params = newChannel(ownRelay)
+    const alice = await openApp(params, 'alice')
+    const bob = await openApp(params, 'bob')
+    try {
+      await sayUntilHeard(alice, bob, 'via relay')
+      const deadline = Date.now() + 30_000
+      while ((await status(alice)).direct < 1 || (await status(bob)).direct < 1) {
+        if (Date.now() > deadline) throw new Error(`no direct link: ${JSON.stringify([await status(alice), await status(bob)])}`)
+        await sleep(200)
+      }
+      assert.equal((await status(alice)).state, 'direct')
+      await ownRelay.kill('SIGKILL')
+      const gone = Date.now() + 10_000
+      while ((await status(alice)).relays !== 0) {
+        if (Date.now() > gone) throw new Error('alice still counts the killed relay')
+        await sleep(100)
+      }
+      for (const i of [1, 2, 3]) await say(alice, `direct ${i}`)
+      for (const i of [1, 2, 3]) await say(bob, `back ${i}`)
+      await waitForPage('direct messages at bob', bob, (t) => ['direct 1', 'direct 2', 'direct 3'].every((m) => t.includes(m)))
+      await waitForPage('replies at alice', alice, (t) => ['back 1', 'back 2', 'back 3'].every((m) => t.includes(m)))
+    } finally {
+      await alice.context().close()
+      await bob.context().close()
+      await ownRelay.kill()
+    }
+  })
+
+  it('three pages and a Node peer share a channel; other secrets and apps hear nothing', async () => {
+    const params = newChannel(relay)
+    const names = ['p1', 'p2', 'p3']
+    const pages = await Promise.all(names.map(async (name) => await openApp(params, name)))
+    const otherSecret = await openApp({ ...params, secret: randomBytes(24).toString('base64url') }, 'other-secret')
+    const otherApp = await openApp({ ...params, app: 'another-app' }, 'other-app')
+    const node = await createRealtimeNode({ bootstrap: [relay.ws] })
+    try {
+      const channel = node.webxdc({ secret: params.secret, chatId: params.chat, appId: params.app }).joinRealtimeChannel()
+      const atNode = record(channel)
+      // wait until every member hears every other one
+      for (let round = 0; ; round++) {
+        if (round > 60) throw new Error('members did not all hear each other')
+        for (const [i, page] of pages.entries()) await say(page, `hello from ${names[i] ?? ''} ${round}`)
+        channel.send(bytes(`hello from node ${round}`))
+        await sleep(300)
+        const heard = await Promise.all(pages.map(async (page) => await received(page)))
+        const allHeard = heard.every((texts, i) => names.concat('node').filter((_, j) => j !== i).every((n) => texts.some((t) => t.startsWith(`hello from ${n} `))))
+        if (allHeard && names.every((n) => atNode.some((d) => text(d).startsWith(`hello from ${n} `)))) break
+      }
+      // now every message reaches every other member
+      await say(pages[0] ?? assert.fail(), 'final from p1')
+      channel.send(bytes('final from node'))
+      for (const [i, page] of pages.entries()) {
+        if (i !== 0) await waitForPage(`final from p1 at ${names[i] ?? ''}`, page, (t) => t.includes('final from p1'))
+        await waitForPage(`final from node at ${names[i] ?? ''}`, page, (t) => t.includes('final from node'))
+      }
+      await waitFor('final from p1 at the node', () => atNode.some((d) => text(d) === 'final from p1'))
+      await sleep(1_000)
+      assert.deepEqual(await received(otherSecret), [])
+      assert.deepEqual(await received(otherApp), [])
+      channel.leave()
+    } finally {
+      await node.stop()
+      for (const page of [...pages, otherSecret, otherApp]) await page.context().close()
+    }
+  })
+
+  it('a page that reloads receives new messages and none sent while it was away', async () => {
+    const params = newChannel(relay)
+    const alice = await openApp(params, 'alice')
+    const bob = await openApp(params, 'bob')
+    try {
+      await sayUntilHeard(alice, bob, 'before')
+      // bob goes away (navigates off), alice talks, bob comes back
+      await bob.goto('about:blank')
+      await say(alice, 'while bob was away')
+      await sleep(1_000)
+      await bob.goto(appUrl(app.origin, params, 'bob'))
+      await sayUntilHeard(alice, bob, 'after')
+      await sleep(1_000)
+      const texts = await received(bob)
+      assert.ok(!texts.includes('while bob was away'), `bob got ${JSON.stringify(texts)}`)
+      assert.ok(texts.every((t) => t.startsWith('after')))
+    } finally {
+      await alice.context().close()
+      await bob.context().close()
+    }
+  })
+
+  it('the demo: a second tab opened from the share link sees the first and the message (screenshot)', async (t) => {
+    const demoPort = await freePort()
+    const demoRelay = await spawnRelay(['--port', '0', '--no-admin', '--demo', '--demo-port', String(demoPort)])
+    const first = await (await browser.newContext({ viewport: { width: 720, height: 640 } })).newPage()
+    let second: Page | undefined
+    try {
+      await first.goto(`http://127.0.0.1:${demoPort}/`)
+      const shareLink = first.locator('#share-link')
+      const deadline = Date.now() + 10_000
+      while (!(await shareLink.inputValue()).includes('secret=')) {
+        if (Date.now() > deadline) throw new Error('no share link')
+        await sleep(100)
+      }
+      const link = await shareLink.inputValue()
+      assert.ok(!link.includes('name='), 'the share link carries no name')
+      second = await (await browser.newContext({ viewport: { width: 720, height: 640 } })).newPage()
+      await second.goto(link)
+      const firstName = await first.evaluate(() => (globalThis as unknown as { webxdc: { selfName: string } }).webxdc.selfName)
+      const secondName = await second.evaluate(() => (globalThis as unknown as { webxdc: { selfName: string } }).webxdc.selfName)
+      await second.locator('#people').getByText(firstName).waitFor({ timeout: 20_000 })
+      await first.locator('#people').getByText(secondName).waitFor({ timeout: 20_000 })
+      await first.fill('#text', 'Hello from the first tab!')
+      await first.press('#text', 'Enter')
+      await second.locator('#log').getByText('Hello from the first tab!').waitFor({ timeout: 10_000 })
+      await second.waitForFunction(() => document.getElementById('status')?.textContent.includes('1 peer') === true, undefined, { timeout: 10_000 })
+      const shots = [await first.screenshot(), await second.screenshot()].map((png) => `data:image/png;base64,${png.toString('base64')}`)
+      const board = await (await browser.newContext({ viewport: { width: 1460, height: 660 } })).newPage()
+      await board.setContent(`<body style="margin:0;display:flex;gap:20px;background:#444">${shots.map((src) => `<img src="${src}" width="720">`).join('')}</body>`)
+      const file = new URL('.artifacts/demo-two-tabs.png', import.meta.url).pathname
+      await mkdir(dirname(file), { recursive: true })
+      await board.screenshot({ path: file })
+      t.diagnostic(`screenshot of both tabs: ${file}`)
+      await board.context().close()
+    } finally {
+      await first.context().close()
+      await second?.context().close()
+      await demoRelay.kill()
     }
   })
 })

@@ -62,8 +62,10 @@ export function registerChannelTopicScore (pubsub: object, topic: string): boole
  * - `mcacheGossip: 0`: no IHAVE history is advertised, so a peer that
  *   subscribes late never pulls frames sent before it joined (ephemeral).
  * - Publishing with no peers is not an error (webxdc: no delivery guarantee).
- * - Runs over limited (relayed) connections, so traffic flows through
- *   relays until direct connections exist.
+ * - Not over limited (circuit-relayed) connections (gossipsub's default):
+ *   frames travel through the relays' own gossipsub until members are
+ *   directly connected, and a circuit that carried the first streams would
+ *   take pubsub down with it when the relay goes (js-libp2p behaviour).
  * - IP colocation scoring is off: loopback tests, NATs and every peer behind a
  *   relay share one address, and with ~15 such peers the default weight
  *   graylists them all (shared/docs/libp2p-notes.md).
@@ -77,7 +79,6 @@ export function channelGossipsubOptions (overrides: Partial<GossipsubOpts> = {})
     mcacheGossip: 0,
     floodPublish: true,
     emitSelf: false,
-    runOnLimitedConnection: true,
     ...overrides,
     scoreParams: {
       IPColocationFactorWeight: 0,
