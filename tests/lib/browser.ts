@@ -30,6 +30,7 @@ export async function launchChromium (): Promise<Browser> {
 const ROOT = new URL('../../', import.meta.url)
 const FILES: Record<string, URL> = {
   '/app.html': new URL('tests/fixtures/app.html', ROOT),
+  '/net-page.html': new URL('tests/fixtures/net-page.html', ROOT),
   '/webxdc.js': new URL('packages/browser/dist/webxdc.js', ROOT)
 }
 
