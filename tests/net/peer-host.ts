@@ -65,13 +65,14 @@ function every (peer: Peer, rate: number, untilMs: number, fn: () => void): void
   peer.timers.add(timer)
 }
 
-async function kill (peer: Peer): Promise<void> {
+/** Takes the peer off the network at once; its node finishes stopping in the background. */
+function kill (peer: Peer): Promise<void> {
   for (const timer of peer.timers) clearInterval(timer)
   peer.timers.clear()
   const node = peer.node
   peer.node = undefined
-  await node?.stop()
   emit({ k: 'killed', name: peer.spec.name, at: Date.now() })
+  return node?.stop() ?? Promise.resolve()
 }
 
 async function handle (command: Command): Promise<void> {
@@ -123,11 +124,11 @@ async function handle (command: Command): Promise<void> {
       break
     }
     case 'kill':
-      await kill(must(command.name))
+      void kill(must(command.name))
       break
     case 'restart': {
       const peer = must(command.name)
-      if (peer.node !== undefined) await kill(peer)
+      if (peer.node !== undefined) void kill(peer)
       await startNode(peer)
       const channels = [...peer.channels.values()].map((c) => c.spec)
       peer.channels.clear()
@@ -135,7 +136,7 @@ async function handle (command: Command): Promise<void> {
       break
     }
     case 'stop':
-      for (const peer of peers.values()) await kill(peer)
+      await Promise.all([...peers.values()].map(async (peer) => { await kill(peer) }))
       clearInterval(flush)
       process.send?.({ t: 'events', events })
       process.disconnect()

@@ -12,7 +12,12 @@ export interface RunReport {
   startedAt: number
   durationMs: number
   messages: { sent: number, flood: number }
-  /** Deliveries expected: (honest message, peer that was a connected member of its channel when it was sent). */
+  /**
+   * Deliveries expected: (honest message, peer that was a connected member of
+   * its channel when it was sent). Connected: joined, heard a first message,
+   * and had one gossipsub heartbeat (1 s) to be grafted into the mesh; and
+   * still a member `settleMs` (2 s) later, the time a message has to arrive.
+   */
   expected: number
   delivered: number
   deliveryRatio: number
@@ -71,10 +76,12 @@ function memberships (events: PeerEvent[], end: number): Map<string, Interval[]>
 
 export function buildReport (
   scenario: string, startedAt: number, endedAt: number, rawEvents: PeerEvent[], faults: FaultMark[], samples: RelaySample[],
-  options: { perMessage: boolean, settleMs: number, trafficStart: number }
+  options: { perMessage: boolean, settleMs: number, trafficStart: number, connectGraceMs?: number }
 ): RunReport {
   const events = [...rawEvents].sort((a, b) => ('at' in a ? a.at : 0) - ('at' in b ? b.at : 0))
   const members = memberships(events, endedAt)
+  // a member is expected to receive from one gossipsub heartbeat after it first heard the channel
+  const grace = options.connectGraceMs ?? 1_000
   const sent = events.filter((e): e is Extract<PeerEvent, { k: 'sent' }> => e.k === 'sent')
   const honest = sent.filter((e) => e.kind === 'honest' && e.at <= endedAt - options.settleMs)
   const recvs = events.filter((e): e is Extract<PeerEvent, { k: 'recv' }> => e.k === 'recv')
@@ -95,7 +102,7 @@ export function buildReport (
     const expectedPeers: string[] = []
     for (const [peer, intervals] of members) {
       if (peer === m.name) continue
-      if (intervals.some((i) => i.channel === m.channel && i.connected !== undefined && i.connected <= m.at && m.at < i.to)) expectedPeers.push(peer)
+      if (intervals.some((i) => i.channel === m.channel && i.connected !== undefined && i.connected + grace <= m.at && m.at + options.settleMs <= i.to)) expectedPeers.push(peer)
     }
     expected += expectedPeers.length
     delivered += expectedPeers.filter((p) => counts.has(p)).length

@@ -101,7 +101,11 @@ export async function runNetwork (scenario: Scenario, options: RunOptions = {}):
     const extra = (scenario.faults ?? []).flatMap((f, fi) =>
       f.type === 'flood' || f.type === 'garbage' ? Array.from({ length: f.peers }, (_, i) => `${f.type}-${fi}-${i}`) : [])
     const specs: PeerSpec[] = [
-      ...Array.from({ length: scenario.peers }, (_, i) => ({ name: `p${i}`, listen: scenario.listen, bootstrap: [relayAddr(i, i % groups)] })),
+      ...Array.from({ length: scenario.peers }, (_, i) => ({
+        name: `p${i}`,
+        listen: listens(scenario, i),
+        bootstrap: scenario.relays > 1 ? [relayAddr(i, i % groups), relayAddr(i + 1, i % groups)] : [relayAddr(i, i % groups)]
+      })),
       ...extra.map((name, i) => ({ name, listen: false, bootstrap: [relayAddr(i, 0)] }))
     ]
     for (let h = 0; h * PEERS_PER_HOST < specs.length; h++) {
@@ -173,6 +177,11 @@ export async function runNetwork (scenario: Scenario, options: RunOptions = {}):
       for (const proxy of slot.proxies) await proxy.stop()
     }
   }
+}
+
+/** Whether honest peer `i` listens (and so can be dialled directly). */
+export function listens (scenario: Scenario, i: number): boolean {
+  return typeof scenario.listen === 'number' ? i < Math.round(scenario.peers * scenario.listen) : scenario.listen
 }
 
 function must (): never {

@@ -21,13 +21,17 @@ export type Fault =
 export interface Scenario {
   name: string
   relays: number
-  /** Honest Node peers, spread round-robin over relays and channels. */
+  /** Honest Node peers, spread round-robin over channels; peer i uses relay i and, with 2+ relays, relay i+1 as a fallback. */
   peers: number
   /** Chromium pages (members of channel 0). */
   browsers?: number
   channels: number
-  /** Peers listen on loopback TCP so members connect directly; false keeps every frame on the relays. */
-  listen: boolean
+  /**
+   * Peers listen on loopback TCP so members connect directly; false keeps
+   * every frame on the relays; a number is the share of peers (the first
+   * ones) that listen.
+   */
+  listen: boolean | number
   /** Peers are split round-robin into this many groups for partition and latency faults. Default 1. */
   groups?: number
   /** Time after the joins before traffic starts. */

@@ -57,3 +57,12 @@ export const MAX_BUFFERED_PER_SENDER = 256
  */
 export const BOOTSTRAP_RETRY_MIN_MS = 500
 export const BOOTSTRAP_RETRY_MAX_MS = 10_000
+
+/**
+ * Frames one sender may have delivered per second on average, and in a burst,
+ * before this node ignores (and stops forwarding) its frames: stops a member
+ * whose app sends in a tight loop at the first honest hop (guess: realtime
+ * games send ~60/s; the relay's per-peer limit is the same 100/s).
+ */
+export const DEFAULT_SENDER_RATE = 100
+export const DEFAULT_SENDER_BURST = 500

@@ -5,18 +5,23 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js'
 import {
-  DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_REORDER_TIMEOUT_MS, MAX_BUFFERED_PER_SENDER, MAX_SENDERS_PER_CHANNEL
+  DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_REORDER_TIMEOUT_MS, DEFAULT_SENDER_BURST, DEFAULT_SENDER_RATE,
+  MAX_BUFFERED_PER_SENDER, MAX_SENDERS_PER_CHANNEL
 } from './constants.ts'
 
 export interface InboundOptions {
   reorderTimeoutMs?: number
+  /** Frames per second one sender may have accepted on average (default 100). */
+  senderRate?: number
+  /** Frames one sender may have accepted in a burst (default 500). */
+  senderBurst?: number
   maxClockSkewMs?: number
   maxSenders?: number
   maxBufferedPerSender?: number
 }
 
 /** What the receiver makes of a frame's (sender, counter, timestamp). */
-export type Verdict = 'accept' | 'replay' | 'stale'
+export type Verdict = 'accept' | 'replay' | 'stale' | 'flood'
 
 interface SenderState<T> {
   /** Next counter to deliver. */
@@ -26,6 +31,8 @@ interface SenderState<T> {
   /** When the oldest still-open gap appeared (receiver clock). */
   gapSince: number | undefined
   lastSeen: number
+  /** Rate budget: tokens left at `lastSeen`. */
+  tokens: number
 }
 
 /** Orders items (frames) of type `T` per sender. */
@@ -34,6 +41,8 @@ export class InboundOrderer<T> {
   private readonly maxClockSkewMs: number
   private readonly maxSenders: number
   private readonly maxBuffered: number
+  private readonly senderRate: number
+  private readonly senderBurst: number
   /** Insertion order is recency order: a sender is re-inserted when seen. */
   private readonly senders = new Map<string, SenderState<T>>()
 
@@ -42,6 +51,12 @@ export class InboundOrderer<T> {
     this.maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS
     this.maxSenders = options.maxSenders ?? MAX_SENDERS_PER_CHANNEL
     this.maxBuffered = options.maxBufferedPerSender ?? MAX_BUFFERED_PER_SENDER
+    this.senderRate = options.senderRate ?? DEFAULT_SENDER_RATE
+    this.senderBurst = options.senderBurst ?? DEFAULT_SENDER_BURST
+  }
+
+  private tokens (state: SenderState<T>, now: number): number {
+    return Math.min(this.senderBurst, state.tokens + (Math.max(0, now - state.lastSeen) / 1_000) * this.senderRate)
   }
 
   /** Judges a frame without changing any state (used by the gossipsub validator). */
@@ -53,6 +68,7 @@ export class InboundOrderer<T> {
       return Math.abs(now - timestamp) > this.maxClockSkewMs ? 'stale' : 'accept'
     }
     if (counter < state.next || state.buffered.has(counter)) return 'replay'
+    if (this.tokens(state, now) < 1) return 'flood'
     return 'accept'
   }
 
@@ -67,8 +83,9 @@ export class InboundOrderer<T> {
     if (state === undefined) {
       // The first frame we see from a sender sets its baseline: anything
       // earlier was sent before we could have been a member.
-      state = { next: counter, buffered: new Map(), gapSince: undefined, lastSeen: now }
+      state = { next: counter, buffered: new Map(), gapSince: undefined, lastSeen: now, tokens: this.senderBurst }
     }
+    state.tokens = this.tokens(state, now) - 1
     this.senders.delete(id)
     this.senders.set(id, state)
     state.lastSeen = now

@@ -2,7 +2,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
-import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_REORDER_TIMEOUT_MS } from './constants.ts'
+import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_REORDER_TIMEOUT_MS, DEFAULT_SENDER_BURST, DEFAULT_SENDER_RATE } from './constants.ts'
 import { DEFAULT_DIRECT_PEERS_PER_CHANNEL } from './discovery.ts'
 import { InvalidOptionError } from './errors.ts'
 
@@ -33,6 +33,13 @@ export interface RealtimeOptions {
    * Default 6 (gossipsub's D).
    */
   directPeersPerChannel?: number
+  /**
+   * Frames per second (average, and in a burst) one sender may have
+   * delivered; beyond that this node ignores its frames and does not forward
+   * them. Default 100/s, burst 500.
+   */
+  senderRate?: number
+  senderBurst?: number
 }
 
 export interface RealtimeNodeOptions extends RealtimeOptions {
@@ -50,6 +57,8 @@ export interface ResolvedRealtimeOptions {
   maxClockSkewMs: number
   leaveLingerMs: number
   directPeersPerChannel: number
+  senderRate: number
+  senderBurst: number
 }
 
 export function parseMultiaddrs (option: string, value: unknown): Multiaddr[] {
@@ -87,6 +96,8 @@ export function resolveRealtimeOptions (options: RealtimeOptions): ResolvedRealt
     reorderTimeoutMs: duration('reorderTimeoutMs', options.reorderTimeoutMs, DEFAULT_REORDER_TIMEOUT_MS),
     maxClockSkewMs: duration('maxClockSkewMs', options.maxClockSkewMs, DEFAULT_MAX_CLOCK_SKEW_MS),
     leaveLingerMs: duration('leaveLingerMs', options.leaveLingerMs, DEFAULT_LEAVE_LINGER_MS),
-    directPeersPerChannel: count('directPeersPerChannel', options.directPeersPerChannel, DEFAULT_DIRECT_PEERS_PER_CHANNEL)
+    directPeersPerChannel: count('directPeersPerChannel', options.directPeersPerChannel, DEFAULT_DIRECT_PEERS_PER_CHANNEL),
+    senderRate: duration('senderRate', options.senderRate, DEFAULT_SENDER_RATE),
+    senderBurst: count('senderBurst', options.senderBurst, DEFAULT_SENDER_BURST)
   }
 }

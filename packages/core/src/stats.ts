@@ -3,7 +3,7 @@
 import type { FrameError } from './envelope.ts'
 
 /** Why an inbound frame was not delivered. */
-export type DropReason = FrameError | 'replay' | 'stale' | 'kind'
+export type DropReason = FrameError | 'replay' | 'stale' | 'flood' | 'kind'
 
 export interface RealtimeStats {
   /** Frames this node published. */
@@ -22,7 +22,7 @@ export function emptyStats (): RealtimeStats {
   return {
     sent: 0,
     delivered: 0,
-    dropped: { truncated: 0, oversize: 0, version: 0, auth: 0, replay: 0, stale: 0, kind: 0 },
+    dropped: { truncated: 0, oversize: 0, version: 0, auth: 0, replay: 0, stale: 0, flood: 0, kind: 0 },
     publishErrors: 0,
     listenerErrors: 0
   }

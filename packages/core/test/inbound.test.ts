@@ -73,4 +73,13 @@ describe('InboundOrderer', () => {
     for (let i = 0; i < 5; i++) o.push(new Uint8Array(16).fill(10 + i), 0, T0, i, T0)
     assert.equal(o.senderCount, 3)
   })
+
+  it('ignores a sender beyond its rate budget, and lets it back as the budget refills', () => {
+    const o = new InboundOrderer<number>({ senderRate: 10, senderBurst: 5 })
+    for (let c = 0; c < 5; c++) assert.deepEqual(o.push(A, c, T0, c, T0), [c])
+    assert.equal(o.classify(A, 5, T0, T0), 'flood')
+    assert.deepEqual(o.push(A, 5, T0, 5, T0), [])
+    assert.equal(o.classify(B, 0, T0, T0), 'accept', 'other senders are not affected')
+    assert.equal(o.classify(A, 5, T0, T0 + 100), 'accept', '10/s refills one frame in 100 ms')
+  })
 })

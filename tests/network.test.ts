@@ -1,0 +1,80 @@
+/**
+ * The test network's scenarios (issue #5): 30 Node peers in separate
+ * processes, 3 relay processes, faults on a timeline. Each run writes its
+ * report and latency plot under tests/.artifacts/net/<scenario>/.
+ */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { loadScenario } from './net/scenario.ts'
+import { listens, runNetwork } from './net/runner.ts'
+import type { RunReport } from './net/report.ts'
+
+const scenario = async (name: string): Promise<Awaited<ReturnType<typeof loadScenario>>> =>
+  await loadScenario(new URL(`scenarios/${name}.json`, import.meta.url).pathname)
+
+function summary (r: RunReport): string {
+  return `${r.scenario}: delivery ${(r.deliveryRatio * 100).toFixed(2)}% (${r.delivered}/${r.expected}), dup ${r.duplicates}, ` +
+    `cross ${r.crossChannel}, away ${r.sentWhileAway}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, join p50 ${r.joinTimeMs.p50} ms`
+}
+
+/** Delivery ratio of the report's messages that pass `keep`. */
+function ratio (r: RunReport, keep: (m: NonNullable<RunReport['perMessage']>[string], receiver: string) => boolean): { ratio: number, expected: number } {
+  let expected = 0
+  let delivered = 0
+  for (const m of Object.values(r.perMessage ?? {})) {
+    for (const peer of m.expected) {
+      if (!keep(m, peer)) continue
+      expected++
+      if (m.received[peer] !== undefined) delivered++
+    }
+  }
+  return { ratio: expected === 0 ? 1 : delivered / expected, expected }
+}
+
+describe('test network scenarios', () => {
+  let baseline: RunReport | undefined
+
+  it('30 peers, 3 relays, 2 channels: all delivered to members, no leak, no duplicates', async (t) => {
+    const { report } = await runNetwork(await scenario('baseline'))
+    t.diagnostic(summary(report))
+    baseline = report
+    assert.ok(report.expected > 1_000, `enough traffic (${report.expected} deliveries expected)`)
+    assert.equal(report.deliveryRatio, 1)
+    assert.equal(report.crossChannel, 0)
+    assert.equal(report.duplicates, 0)
+    assert.equal(report.sentWhileAway, 0)
+  })
+
+  it('churn: a third of the peers restart; members get everything, returners nothing from their absence', async (t) => {
+    const { report } = await runNetwork(await scenario('churn'))
+    t.diagnostic(summary(report))
+    assert.equal(report.deliveryRatio, 1)
+    assert.equal(report.sentWhileAway, 0)
+    assert.equal(report.duplicates, 0)
+    assert.ok(report.joinTimeMs.count >= 9, 'the returning peers rejoined and heard the channel')
+  })
+
+  it('a relay killed and restarted: direct links never stop, relay-only peers recover within seconds', async (t) => {
+    const s = await scenario('relay-kill')
+    const { report } = await runNetwork(s)
+    t.diagnostic(summary(report))
+    const kill = report.faults.find((f) => f.label.startsWith('kill'))?.at ?? assert.fail('no kill')
+    const directPeer = (name: string): boolean => listens(s, Number(name.slice(1)))
+    const direct = ratio(report, (m, to) => directPeer(m.from) && directPeer(to))
+    t.diagnostic(`between listening peers: ${(direct.ratio * 100).toFixed(2)}% of ${direct.expected}`)
+    assert.equal(direct.ratio, 1, 'between directly linked peers nothing is lost')
+    const recovered = ratio(report, (m) => m.sentAt > kill + 3_000)
+    t.diagnostic(`from 3 s after the kill: ${(recovered.ratio * 100).toFixed(2)}% of ${recovered.expected}`)
+    assert.equal(recovered.ratio, 1, 'every peer is reached again within 3 s')
+  })
+
+  it('flood and garbage peers: honest delivery and p99 latency stay within 3× of the fault-free run', async (t) => {
+    const { report } = await runNetwork(await scenario('flood-garbage'))
+    t.diagnostic(summary(report))
+    assert.ok(baseline !== undefined, 'the fault-free run ran first')
+    assert.ok(report.deliveryRatio >= baseline.deliveryRatio - 0.001, `delivery ${report.deliveryRatio} vs ${baseline.deliveryRatio}`)
+    const limit = 3 * Math.max(baseline.latencyMs.p99, 50)
+    assert.ok(report.latencyMs.p99 <= limit, `p99 ${report.latencyMs.p99} ms vs fault-free ${baseline.latencyMs.p99} ms (limit ${limit})`)
+    assert.equal(report.crossChannel, 0)
+  })
+})
