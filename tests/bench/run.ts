@@ -16,6 +16,7 @@ import { percentile } from '../net/report.ts'
 import type { BenchCommand, BenchReport, System } from './peer.ts'
 
 const full = process.argv.includes('--full')
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
 const PEER_SCRIPT = new URL('./peer.ts', import.meta.url).pathname
 const PER_PROCESS = 10
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
@@ -39,8 +40,9 @@ async function startTarget (system: System): Promise<Target> {
       stop: async () => { child.kill('SIGKILL'); await sleep(100) }
     }
   }
-  const relay = await spawnRelay(['--port', '0', '--no-admin', '--messages-per-second', '100000', '--message-burst', '100000'])
-  return { addr: relay.ws, pid: relay.child.pid, stop: async () => { await relay.kill() } }
+  const relay = await spawnRelay(['--port', '0', '--no-admin', '--messages-per-second', '100000', '--message-burst', '100000'],
+    process.env.RTMESH_RELAY_PROFILE === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.RTMESH_RELAY_PROFILE}` })
+  return { addr: relay.ws, pid: relay.child.pid, stop: async () => { await relay.kill('SIGTERM') } }
 }
 
 interface CaseResult { system: System, n: number, rate: number, size: number, p50: number, p99: number, delivery: number, duplicates: number, joins: number[] }
@@ -52,7 +54,8 @@ async function runCase (system: System, n: number, rate: number, size: number, d
   try {
     const started: Array<Promise<unknown>> = []
     for (let p = 0; p * PER_PROCESS < n; p++) {
-      const child = fork(PEER_SCRIPT, [], { execArgv: ['--conditions=development'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      const profile = process.env.RTMESH_PEER_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.RTMESH_PEER_PROFILE}`]
+      const child = fork(PEER_SCRIPT, [], { execArgv: ['--conditions=development', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
       procs.push(child)
       const names = Array.from({ length: Math.min(PER_PROCESS, n - p * PER_PROCESS) }, (_, i) => `c${p * PER_PROCESS + i}`)
       started.push(new Promise((resolve) => child.once('message', resolve)))
@@ -131,6 +134,12 @@ async function gzippedBundle (entry: string): Promise<number> {
   return gzipSync(result.outputFiles[0]?.contents ?? new Uint8Array(), { level: 9 }).byteLength
 }
 
+if (only !== undefined) {
+  const [system, n] = only.split(':')
+  const r = await runCase(system as System, Number(n), 10, 100, 8_000)
+  console.log(`${r.system} n=${r.n}: p50 ${r.p50} p99 ${r.p99} delivery ${(r.delivery * 100).toFixed(2)}%`)
+  process.exit(0)
+}
 const results: Record<string, unknown> = { machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB`, node: process.version, date: new Date().toISOString() }
 const systems: System[] = ['ws-hub', 'rtmesh-relay', 'rtmesh-direct', 'gossipsub-naive']
 const sizes = [10, 30, ...(full ? [100] : [])]

@@ -66,3 +66,10 @@ export const BOOTSTRAP_RETRY_MAX_MS = 10_000
  */
 export const DEFAULT_SENDER_RATE = 100
 export const DEFAULT_SENDER_BURST = 500
+
+/**
+ * Protocol rtmesh relays register, so that peers recognise them after
+ * identify: a relay cannot authenticate channel frames, so frames it
+ * forwards that fail authentication are dropped without penalizing it.
+ */
+export const RELAY_PROTOCOL = '/rtmesh/relay/1.0.0'

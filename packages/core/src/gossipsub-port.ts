@@ -3,6 +3,7 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
 import { registerChannelTopicScore } from './gossipsub-options.ts'
 import type { PubSubPort, TopicHandlers, ValidationResult } from './pubsub-port.ts'
 
@@ -13,6 +14,13 @@ const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
 }
 
 export interface GossipsubPortOptions {
+  /**
+   * Peers that forward frames they cannot authenticate (relays): a frame
+   * from them that fails validation is ignored instead of rejected, so that
+   * an outsider injecting garbage through a relay cannot get the relay
+   * graylisted by the members.
+   */
+  isRelay: (peer: PeerId) => boolean
   /**
    * After the last leave of a topic, stay subscribed (validating and
    * forwarding, delivering nothing) this long, so that a quick rejoin does
@@ -58,7 +66,10 @@ export function gossipsubPort (pubsub: GossipSub, options: GossipsubPortOptions)
         topics.set(topic, entry)
         const current = entry
         registerChannelTopicScore(pubsub, topic)
-        pubsub.topicValidators.set(topic, (_peer, msg) => VERDICTS[current.handlers.validate(msg.data)])
+        pubsub.topicValidators.set(topic, (peer, msg) => {
+          const verdict = current.handlers.validate(msg.data)
+          return verdict === 'reject' && options.isRelay(peer) ? TopicValidatorResult.Ignore : VERDICTS[verdict]
+        })
         pubsub.subscribe(topic)
       } else {
         if (entry.lingerTimer !== undefined) clearTimeout(entry.lingerTimer)

@@ -9,6 +9,7 @@ import type { RealtimeListener } from '@webxdc/types'
 import { BootstrapKeeper } from './bootstrap.ts'
 import { RealtimeChannel } from './channel.ts'
 import type { ChannelEnvironment } from './channel.ts'
+import { RELAY_PROTOCOL } from './constants.ts'
 import { deriveChannel } from './derive.ts'
 import { Discovery } from './discovery.ts'
 import type { MemberInfo } from './discovery.ts'
@@ -62,7 +63,13 @@ class Node implements RealtimeNode {
   constructor (libp2p: PubSubLibp2p, options: ResolvedRealtimeOptions) {
     this.libp2p = libp2p
     this.options = options
-    this.port = gossipsubPort(libp2p.services.pubsub, { lingerMs: options.leaveLingerMs })
+    // peers that identified as rtmesh relays
+    const relays = new Set<string>()
+    libp2p.addEventListener('peer:identify', (evt) => {
+      if (evt.detail.protocols.includes(RELAY_PROTOCOL)) relays.add(evt.detail.peerId.toString())
+    })
+    libp2p.addEventListener('peer:disconnect', (evt) => { relays.delete(evt.detail.toString()) })
+    this.port = gossipsubPort(libp2p.services.pubsub, { lingerMs: options.leaveLingerMs, isRelay: (peer) => relays.has(peer.toString()) })
     const log = libp2p.logger.forComponent('rtmesh:node')
     this.keeper = new BootstrapKeeper(libp2p, options.bootstrap, log)
     this.discovery = new Discovery(libp2p, log, options.directPeersPerChannel)

@@ -22,4 +22,4 @@ export type { FrameContents, FrameError, OpenResult } from './envelope.ts'
 export {
   ChannelActiveError, ChannelClosedError, MessageTooLargeError, InvalidOptionError, NodeStoppedError
 } from './errors.ts'
-export { MAX_MESSAGE_SIZE, MAX_FRAME_SIZE, TOPIC_PREFIX } from './constants.ts'
+export { MAX_MESSAGE_SIZE, MAX_FRAME_SIZE, TOPIC_PREFIX, RELAY_PROTOCOL } from './constants.ts'

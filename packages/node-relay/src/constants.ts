@@ -42,8 +42,8 @@ export const DEFAULT_BAN_MS = 60_000
 /** Stay subscribed to a channel topic this long after its last local member left (gossipsub's unsubscribe backoff). */
 export const TOPIC_LINGER_MS = 10_000
 
-/** Protocol a relay registers, so that relays recognise each other after identify. */
-export const RELAY_PROTOCOL = '/rtmesh/relay/1.0.0'
+/** Protocol a relay registers, so that relays and members recognise it after identify. */
+export { RELAY_PROTOCOL } from '@rtmesh/core'
 /** Public topic on which relays announce themselves to each other. */
 export const FEDERATION_TOPIC = 'rtmesh/relays/1'
 /** How often a relay announces its addresses to the federation. */
