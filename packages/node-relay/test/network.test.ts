@@ -10,7 +10,7 @@ import { describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createRealtimeNode, deriveChannel } from '@rtmesh/core'
 import type { RealtimeListener, RealtimeNode } from '@rtmesh/core'
-import { bytes, record, sleep, startRawNode, stopAll, text, waitFor } from '../../core/test/helpers.ts'
+import { bytes, internals, record, sleep, startRawNode, stopAll, text, waitFor } from '../../core/test/helpers.ts'
 import { freePort, metricValue, spawnRelay } from './helpers.ts'
 
 function newIdentity (): { secret: Uint8Array, chatId: string, appId: string } {
@@ -217,6 +217,43 @@ describe('relay network', () => {
       assert.equal(metricValue(metrics, 'rtmesh_relay_connections'), 200)
     } finally {
       await stopAll(clients)
+      await relay.kill()
+    }
+  })
+
+  it('garbage injected through the relay is dropped by members without cutting them off the relay', async () => {
+    const relay = await spawnRelay(['--port', '0', '--no-admin'])
+    const nodes: RealtimeNode[] = []
+    const raw = await startRawNode({}, false)
+    try {
+      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
+      const [a, b] = nodes
+      assert.ok(a && b)
+      const identity = newIdentity()
+      const { topic } = deriveChannel(identity)
+      const channelA = a.webxdc(identity).joinRealtimeChannel()
+      const channelB = b.webxdc(identity).joinRealtimeChannel()
+      const gotB = record(channelB)
+      await firstDelivery(channelA, gotB, Date.now(), 'warm-up')
+      await raw.dial(multiaddr(relay.ws))
+      raw.services.pubsub.subscribe(topic)
+      await sleep(500)
+      // well-shaped frames the relay cannot tell from real ones
+      for (let i = 0; i < 50; i++) {
+        const frame = randomBytes(200)
+        frame[0] = 1
+        await raw.services.pubsub.publish(topic, frame)
+      }
+      await waitFor('b to drop the forged frames', () => b.stats().dropped.auth >= 50)
+      await sleep(2_500) // past gossipsub's score cache (a heartbeat)
+      gotB.length = 0
+      channelA.send(bytes('still through the relay'))
+      await waitFor('a message through the relay after the garbage', () => gotB.length === 1)
+      const score = internals(b.libp2p.services.pubsub).getScore(relay.peerId)
+      assert.ok(score >= 0, `the relay's score at b is ${score}`)
+    } finally {
+      await raw.stop()
+      await stopAll(nodes)
       await relay.kill()
     }
   })
