@@ -9,7 +9,6 @@ import type { RealtimeListener } from '@webxdc/types'
 import { BootstrapKeeper } from './bootstrap.ts'
 import { RealtimeChannel } from './channel.ts'
 import type { ChannelEnvironment } from './channel.ts'
-import { RELAY_PROTOCOL } from './constants.ts'
 import { deriveChannel } from './derive.ts'
 import { Discovery } from './discovery.ts'
 import type { MemberInfo } from './discovery.ts'
@@ -22,6 +21,7 @@ import type { RealtimeOptions, ResolvedRealtimeOptions } from './options.ts'
 import { copyStats, emptyStats } from './stats.ts'
 import type { RealtimeStats } from './stats.ts'
 import { PRESENCE_KIND } from './presence.ts'
+import { trackRelays } from './relays.ts'
 import { webxdcRealtime } from './webxdc.ts'
 import type { WebxdcRealtime } from './webxdc.ts'
 
@@ -63,13 +63,7 @@ class Node implements RealtimeNode {
   constructor (libp2p: PubSubLibp2p, options: ResolvedRealtimeOptions) {
     this.libp2p = libp2p
     this.options = options
-    // peers that identified as rtmesh relays
-    const relays = new Set<string>()
-    libp2p.addEventListener('peer:identify', (evt) => {
-      if (evt.detail.protocols.includes(RELAY_PROTOCOL)) relays.add(evt.detail.peerId.toString())
-    })
-    libp2p.addEventListener('peer:disconnect', (evt) => { relays.delete(evt.detail.toString()) })
-    this.port = gossipsubPort(libp2p.services.pubsub, { lingerMs: options.leaveLingerMs, isRelay: (peer) => relays.has(peer.toString()) })
+    this.port = gossipsubPort(libp2p.services.pubsub, { lingerMs: options.leaveLingerMs, isRelay: trackRelays(libp2p) })
     const log = libp2p.logger.forComponent('rtmesh:node')
     this.keeper = new BootstrapKeeper(libp2p, options.bootstrap, log)
     this.discovery = new Discovery(libp2p, log, options.directPeersPerChannel)

@@ -8,6 +8,7 @@
  */
 export { createRealtimeNodeFromLibp2p } from './node.ts'
 export { BootstrapKeeper } from './bootstrap.ts'
+export { trackRelays } from './relays.ts'
 export type { RealtimeNode, PubSubLibp2p } from './node.ts'
 export type { MemberInfo } from './discovery.ts'
 export type { RealtimeNodeOptions, RealtimeOptions } from './options.ts'

@@ -11,9 +11,9 @@ import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { BootstrapKeeper, channelGossipsubOptions, isChannelTopic } from '@rtmesh/core'
+import { BootstrapKeeper, channelGossipsubOptions, isChannelTopic, trackRelays } from '@rtmesh/core'
 import { createLibp2p } from 'libp2p'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
@@ -102,13 +102,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   guard.bind(libp2p)
   await libp2p.handle(RELAY_PROTOCOL, (stream) => { void stream.close() }, { runOnLimitedConnection: false })
 
-  // peers whose identify listed the relay protocol
-  const relayPeers = new Set<string>()
-  libp2p.addEventListener('peer:identify', (evt) => {
-    if (evt.detail.protocols.includes(RELAY_PROTOCOL)) relayPeers.add(evt.detail.peerId.toString())
-  })
-  libp2p.addEventListener('peer:disconnect', (evt) => { relayPeers.delete(evt.detail.toString()) })
-  const isRelay = (peer: PeerId): boolean => relayPeers.has(peer.toString())
+  const isRelay = trackRelays(libp2p)
 
   const channelCount = (): number => libp2p.services.pubsub.getTopics().filter(isChannelTopic).length
   const metrics = new RelayMetrics({
