@@ -130,11 +130,29 @@ async function idleCapacity (system: 'rtmesh-relay' | 'ws-hub', clients: number)
   }
 }
 
+/** Messages/s one relay (or hub) forwards to 10 clients before p99 latency passes 50 ms. */
+async function capacity (system: 'rtmesh-relay' | 'ws-hub'): Promise<{ forwardedPerSecond: number, steps: Array<{ rate: number, p99: number, delivery: number }> }> {
+  const steps: Array<{ rate: number, p99: number, delivery: number }> = []
+  let best = 0
+  for (const rate of [5, 10, 20, 40, 80]) {
+    const r = await runCase(system, 10, rate, 100, 6_000)
+    steps.push({ rate, p99: r.p99, delivery: r.delivery })
+    console.error(`${system} capacity: 10 clients × ${rate}/s: p99 ${r.p99} ms, delivery ${(r.delivery * 100).toFixed(2)}%`)
+    if (r.p99 <= 50 && r.delivery === 1) best = Math.max(best, 10 * rate * 9)
+    if (r.p99 > 1_000 || r.delivery < 0.99) break
+  }
+  return { forwardedPerSecond: best, steps }
+}
+
 async function gzippedBundle (entry: string): Promise<number> {
   const result = await build({ stdin: { contents: entry, resolveDir: new URL('.', import.meta.url).pathname, loader: 'js' }, bundle: true, minify: true, write: false, platform: 'browser', format: 'iife', logLevel: 'silent' })
   return gzipSync(result.outputFiles[0]?.contents ?? new Uint8Array(), { level: 9 }).byteLength
 }
 
+if (process.argv.includes('--capacity')) {
+  console.log(JSON.stringify({ 'rtmesh-relay': await capacity('rtmesh-relay'), 'ws-hub': await capacity('ws-hub') }))
+  process.exit(0)
+}
 if (only !== undefined) {
   const [system, n] = only.split(':')
   const r = await runCase(system as System, Number(n), 10, 100, 8_000)
@@ -164,6 +182,7 @@ for (const system of ['ws-hub', 'rtmesh-relay', 'rtmesh-direct'] as const) {
   console.error(`${system} join times: ${joins[system].join(', ')} ms`)
 }
 results.joins = joins
+results.capacity = { 'rtmesh-relay': await capacity('rtmesh-relay'), 'ws-hub': await capacity('ws-hub') }
 results.idle = { 'rtmesh-relay': await idleCapacity('rtmesh-relay', 300), 'ws-hub': await idleCapacity('ws-hub', 300) }
 console.error(`idle: ${JSON.stringify(results.idle)}`)
 const ours = gzipSync(await readFile(new URL('../../packages/browser/dist/webxdc.js', import.meta.url)), { level: 9 }).byteLength
