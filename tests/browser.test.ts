@@ -108,6 +108,43 @@ describe('webxdc.js in Chromium', () => {
     }
   })
 
+  it('a page whose WebRTC cannot connect keeps its relayed path and does not redial in a loop', async (t) => {
+    const params = newChannel(relay)
+    const alice = await openApp(params, 'alice')
+    const bob = await (await browser.newContext()).newPage()
+    // in bob's page every RTCPeerConnection fails (as behind a hostile NAT or firewall); count the attempts
+    await bob.addInitScript(() => {
+      const scope = globalThis as unknown as { RTCPeerConnection: unknown, rtcAttempts: number }
+      scope.rtcAttempts = 0
+      scope.RTCPeerConnection = function failing (): never {
+        scope.rtcAttempts++
+        throw new Error('WebRTC blocked by the test')
+      }
+    })
+    try {
+      await bob.goto(appUrl(app.origin, params, 'bob'))
+      await sayUntilHeard(alice, bob, 'first')
+      await sayUntilHeard(bob, alice, 'reply')
+      await sleep(8_000) // presence rounds and WebRTC attempts come and fail
+      const [a, b] = [await status(alice), await status(bob)]
+      assert.equal(b.direct, 0, 'no direct link is possible')
+      assert.equal(a.relays, 1)
+      assert.equal(b.relays, 1, 'the relayed path survived the failed attempts')
+      for (const i of [1, 2, 3]) await say(alice, `later ${i}`)
+      await waitForPage('messages after the failed attempts', bob, (t) => ['later 1', 'later 2', 'later 3'].every((m) => t.includes(m)))
+      const attempts = (): Promise<number> => bob.evaluate(() => (globalThis as unknown as { rtcAttempts: number }).rtcAttempts)
+      const early = await attempts()
+      await sleep(8_000)
+      const late = await attempts()
+      t.diagnostic(`RTCPeerConnection attempts in bob's page: ${early} in the first ~12 s, ${late - early} in the next 8 s`)
+      // both sides' member dials back off for 30 s after a failure: no loop
+      assert.ok(late - early <= 4, `${late - early} more attempts in 8 s`)
+    } finally {
+      await alice.context().close()
+      await bob.context().close()
+    }
+  })
+
   it('three pages and a Node peer share a channel; other secrets and apps hear nothing', async () => {
     const params = newChannel(relay)
     const names = ['p1', 'p2', 'p3']

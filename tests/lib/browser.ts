@@ -14,7 +14,7 @@ export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium'
 /** True inside scripts/sandbox.sh's network namespace, where WebRTC has a host candidate of its own. */
 export const SANDBOXED = process.env.RTMESH_SANDBOX === '1'
 
-export async function launchChromium (): Promise<Browser> {
+export async function launchChromium (extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROME_PATH)) {
     throw new Error(`Chromium not found at ${CHROME_PATH}: install it (as root: apt-get install -y chromium) or set CHROME_PATH`)
   }
@@ -22,7 +22,8 @@ export async function launchChromium (): Promise<Browser> {
     executablePath: CHROME_PATH,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', '--disable-features=WebRtcHideLocalIpsWithMdns'
+      '--disable-sync', '--no-first-run', '--disable-quic', '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ...extraArgs
     ]
   })
 }
