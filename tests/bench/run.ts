@@ -154,8 +154,9 @@ if (process.argv.includes('--capacity')) {
   process.exit(0)
 }
 if (only !== undefined) {
-  const [system, n] = only.split(':')
-  const r = await runCase(system as System, Number(n), 10, 100, 8_000)
+  const [system, n, size] = only.split(':')
+  const large = size === '128000'
+  const r = await runCase(system as System, Number(n), large ? 1 : 10, large ? 128_000 : 100, 8_000)
   console.log(`${r.system} n=${r.n}: p50 ${r.p50} p99 ${r.p99} delivery ${(r.delivery * 100).toFixed(2)}%`)
   process.exit(0)
 }
