@@ -183,6 +183,31 @@ describe('webxdc.js in Chromium', () => {
     }
   })
 
+  it('join time: page opened to first message from an existing member', async (t) => {
+    const params = newChannel(relay)
+    const node = await createRealtimeNode({ bootstrap: [relay.ws] })
+    const channel = node.webxdc({ secret: params.secret, chatId: params.chat, appId: params.app }).joinRealtimeChannel()
+    let n = 0
+    const ticker = setInterval(() => { channel.send(bytes(`tick ${n++}`)) }, 50)
+    const times: number[] = []
+    try {
+      for (let i = 0; i < 3; i++) {
+        const page = await (await browser.newContext()).newPage()
+        const opened = Date.now()
+        await page.goto(appUrl(app.origin, params, `joiner${i}`))
+        await page.locator('#log li').first().waitFor({ timeout: 20_000 })
+        times.push(Date.now() - opened)
+        await page.context().close()
+      }
+      t.diagnostic(`page opened → first message (ms): ${times.join(', ')}`)
+      assert.ok(times.every((ms) => ms < 10_000), `join times ${times.join(', ')} ms`)
+    } finally {
+      clearInterval(ticker)
+      channel.leave()
+      await node.stop()
+    }
+  })
+
   it('a page that reloads receives new messages and none sent while it was away', async () => {
     const params = newChannel(relay)
     const alice = await openApp(params, 'alice')
