@@ -124,6 +124,8 @@ describe('a channel over real libp2p nodes', () => {
         return subs.includes(attacker.peerId.toString()) && subs.includes(listener.peerId.toString())
       })
       await waitForMesh([b, c], topic)
+      await waitFor('the attacker sees b subscribed', () =>
+        attacker.services.pubsub.getSubscribers(topic).some((p) => p.equals(b.libp2p.peerId)))
       const before = b.stats()
       // forged frames: right shape, wrong key; and one sealed under another app's key
       const wrongKey = deriveChannel(identity(secret, 'chat', 'other app')).key
@@ -170,6 +172,9 @@ describe('a channel over real libp2p nodes', () => {
         return attackers.every((attacker) => subs.includes(attacker.peerId.toString()))
       })
       await waitForMesh([a, b], topic)
+      // the attackers publish only to peers they know to be subscribed
+      await waitFor('the attackers see b subscribed', () => attackers.every((attacker) =>
+        attacker.services.pubsub.getSubscribers(topic).some((p) => p.equals(b.libp2p.peerId))))
       const before = b.stats()
       const oversize = new Uint8Array(MAX_FRAME_SIZE + 1000)
       oversize[0] = 1

@@ -181,8 +181,8 @@ describe('relay network', () => {
       // a 200 KB frame on the channel topic: the sender is dropped and refused
       await raw.dial(multiaddr(relay.tcp))
       raw.services.pubsub.subscribe(topic)
-      await waitFor('the relay to see the raw node', () => raw.getConnections().length > 0)
-      await sleep(500)
+      await waitFor('the raw node to see the relay carrying the channel', () =>
+        raw.services.pubsub.getSubscribers(topic).some((p) => p.toString() === relay.peerId))
       const oversize = new Uint8Array(200_000)
       oversize[0] = 1
       await raw.services.pubsub.publish(topic, oversize)
@@ -237,7 +237,8 @@ describe('relay network', () => {
       await firstDelivery(channelA, gotB, Date.now(), 'warm-up')
       await raw.dial(multiaddr(relay.ws))
       raw.services.pubsub.subscribe(topic)
-      await sleep(500)
+      await waitFor('the raw node to see the relay carrying the channel', () =>
+        raw.services.pubsub.getSubscribers(topic).some((p) => p.toString() === relay.peerId))
       // well-shaped frames the relay cannot tell from real ones
       for (let i = 0; i < 50; i++) {
         const frame = randomBytes(200)
