@@ -11,8 +11,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import { FEDERATION_ANNOUNCE_MS, FEDERATION_TOPIC } from './constants.ts'
 
-/** Relays dialled from announcements, at most. */
-const MAX_FEDERATION_PEERS = 64
+/** Dials to announced relays in flight at once, at most. */
+const MAX_FEDERATION_DIALS = 64
 
 interface Announcement { p: string, a: string[] }
 
@@ -34,7 +34,8 @@ export class Federation {
   private readonly log: Logger
   private readonly isRelay: (peer: PeerId) => boolean
   private timer: ReturnType<typeof setInterval> | undefined
-  private readonly dialled = new Set<string>()
+  /** Announced relays being dialled now; a relay that later drops can be met again. */
+  private readonly dialing = new Set<string>()
   private readonly onMessage = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
     if (evt.detail.topic !== FEDERATION_TOPIC) return
     const announcement = parse(evt.detail.data)
@@ -77,14 +78,12 @@ export class Federation {
   }
 
   private meet ({ p, a }: Announcement): void {
-    if (p === this.libp2p.peerId.toString() || this.dialled.size >= MAX_FEDERATION_PEERS) return
+    if (p === this.libp2p.peerId.toString() || this.dialing.has(p) || this.dialing.size >= MAX_FEDERATION_DIALS) return
     if (this.libp2p.getConnections().some((c) => c.remotePeer.toString() === p) || a.length === 0) return
-    this.dialled.add(p)
+    this.dialing.add(p)
     this.libp2p.dial(a.map((addr) => multiaddr(addr)))
       .then(() => { this.log.info({ relay: p }, 'federated with relay') })
-      .catch((err: unknown) => {
-        this.dialled.delete(p)
-        this.log.debug({ relay: p, err }, 'could not reach announced relay')
-      })
+      .catch((err: unknown) => { this.log.debug({ relay: p, err }, 'could not reach announced relay') })
+      .finally(() => { this.dialing.delete(p) })
   }
 }

@@ -66,12 +66,12 @@ function listenAddrs (o: ResolvedRelayOptions): string[] {
 export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const o = resolveRelayOptions(options)
   const log: Logger = options.logger ?? pino({ level: 'info' }, pino.destination(2))
-  for (const addr of listenAddrs(o)) multiaddr(addr) // fails early on a bad host
+  const listen = listenAddrs(o)
 
   const guard = new Guard(o.maxConnectionsPerIp, o.banMs)
   const libp2p: RelayLibp2p = await createLibp2p({
     ...(o.privateKey === undefined ? {} : { privateKey: o.privateKey }),
-    addresses: { listen: listenAddrs(o), announce: o.announce },
+    addresses: { listen, announce: o.announce },
     transports: [
       webSockets(o.tls === undefined ? {} : { https: { cert: o.tls.cert as string, key: o.tls.key as string } }),
       tcp()
