@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { loadOrCreateKey } from '@rtmesh/node-relay'
 import { freePort, metricValue, spawnRelay } from '../../packages/node-relay/test/helpers.ts'
 import type { RelayProcess } from '../../packages/node-relay/test/helpers.ts'
 import { startPages } from './pages.ts'
@@ -60,12 +61,18 @@ export async function runNetwork (scenario: Scenario, options: RunOptions = {}):
 
   const send = (name: string, command: Command): void => { hostOf.get(name)?.send(command) }
   try {
-    // relays: the first is the federation's seed; each keeps its key and ports for restarts
+    // relays: the first is the federation's seed; each keeps its key and ports for restarts.
+    // Trust is configured, never claimed: the others name the seed (--peer),
+    // the seed names them (--trust-relay), and the seed's signed announcement
+    // vouches for them to each other (loopback addresses: --allow-private-federation).
+    const relayIds: string[] = []
+    for (let r = 0; r < scenario.relays; r++) relayIds.push((await loadOrCreateKey(join(keys, `relay-${r}.key`))).publicKey.toString())
     for (let r = 0; r < scenario.relays; r++) {
       const [ws, tcp, admin] = [await freePort(), await freePort(), await freePort()]
-      const args = ['--port', String(ws), '--tcp-port', String(tcp), '--admin-port', String(admin), '--key-file', join(keys, `relay-${r}.key`)]
+      const args = ['--port', String(ws), '--tcp-port', String(tcp), '--admin-port', String(admin), '--key-file', join(keys, `relay-${r}.key`), '--allow-private-federation']
       const seed = relays[0]?.process
       if (seed !== undefined) args.push('--peer', seed.tcp)
+      else for (const id of relayIds.slice(1)) args.push('--trust-relay', id)
       const slot: RelaySlot = { args, process: await spawnRelay(args), admin, proxies: [] }
       if (useProxies) {
         for (let g = 0; g < groups; g++) {

@@ -7,6 +7,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { BOOTSTRAP_RETRY_MAX_MS, BOOTSTRAP_RETRY_MIN_MS } from './constants.ts'
+import { peerIdOf } from './relays.ts'
 
 interface Entry {
   addr: Multiaddr
@@ -30,7 +31,7 @@ export class BootstrapKeeper {
     this.libp2p = libp2p
     this.log = log
     this.entries = addrs.map((addr) => {
-      const id = addr.getComponents().findLast((c) => c.name === 'p2p')?.value
+      const id = peerIdOf(addr)
       return { addr, peerId: id === undefined ? undefined : peerIdFromString(id), delay: BOOTSTRAP_RETRY_MIN_MS, timer: undefined }
     })
   }

@@ -10,6 +10,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { RealtimeChannel } from './channel.ts'
 import { decodePresence, encodePresence, PRESENCE_KIND } from './presence.ts'
 import type { Presence } from './presence.ts'
+import { peerIdOf } from './relays.ts'
 
 /** Direct connections to other members a node seeks per channel (gossipsub's D). */
 export const DEFAULT_DIRECT_PEERS_PER_CHANNEL = 6
@@ -173,7 +174,7 @@ function dialable (member: Presence): Multiaddr[] {
   for (const text of member.multiaddrs) {
     try {
       const ma = multiaddr(text)
-      if (ma.getComponents().findLast((c) => c.name === 'p2p')?.value !== member.peerId) continue
+      if (peerIdOf(ma) !== member.peerId) continue
       out.push(ma)
     } catch {
       // an address we cannot parse is skipped

@@ -43,9 +43,9 @@ interface ScoredPubSub {
 /**
  * Makes invalid frames on `topic` count against the peer that sent them.
  * Gossipsub only scores topics listed in its parameters, and channel topics
- * are derived, so each is registered when first used. Registrations are kept:
- * gossipsub reads them for peers' retained scores, and each is one shared
- * object reference. Returns false if `pubsub` keeps no score table.
+ * are derived, so each is registered when joined or carried, and unregistered
+ * (`unregisterChannelTopicScore`) when left, so the table does not grow with
+ * every topic ever seen. Returns false if `pubsub` keeps no score table.
  */
 export function registerChannelTopicScore (pubsub: object, topic: string): boolean {
   const topics = (pubsub as ScoredPubSub).score?.params?.topics
@@ -53,6 +53,27 @@ export function registerChannelTopicScore (pubsub: object, topic: string): boole
   topics[topic] ??= CHANNEL_TOPIC_SCORE
   return true
 }
+
+/** Undoes `registerChannelTopicScore` once the node no longer subscribes to `topic`. */
+export function unregisterChannelTopicScore (pubsub: object, topic: string): void {
+  const topics = (pubsub as ScoredPubSub).score?.params?.topics
+  if (topics !== undefined && topics[topic] === CHANNEL_TOPIC_SCORE) Reflect.deleteProperty(topics, topic)
+}
+
+/**
+ * Largest RPC accepted from a peer: one full frame plus room for control
+ * messages (gossipsub's default is 4 MiB, 32 full frames' worth of parsing
+ * per RPC for free).
+ */
+export const MAX_INBOUND_RPC_BYTES = 256 * 1024
+
+/**
+ * Per-peer budget of topic subscriptions gossipsub records (bytes; each
+ * topic costs its length plus 1 024): 1 024 channel topics, far more than one
+ * device joins, and what a federated relay may carry for another (gossipsub's
+ * default: 1 MiB, about the same count).
+ */
+export const MAX_TOPIC_BYTES_PER_PEER = 1_024 * (1_024 + 80)
 
 /**
  * Gossipsub options for nodes that carry channels. `overrides` win.
@@ -79,6 +100,8 @@ export function channelGossipsubOptions (overrides: Partial<GossipsubOpts> = {})
     mcacheGossip: 0,
     floodPublish: true,
     emitSelf: false,
+    maxInboundDataLength: MAX_INBOUND_RPC_BYTES,
+    maxTopicBytesPerPeer: MAX_TOPIC_BYTES_PER_PEER,
     ...overrides,
     scoreParams: {
       IPColocationFactorWeight: 0,

@@ -21,7 +21,7 @@ import type { RealtimeOptions, ResolvedRealtimeOptions } from './options.ts'
 import { copyStats, emptyStats } from './stats.ts'
 import type { RealtimeStats } from './stats.ts'
 import { PRESENCE_KIND } from './presence.ts'
-import { trackRelays } from './relays.ts'
+import { configuredRelays } from './relays.ts'
 import { webxdcRealtime } from './webxdc.ts'
 import type { WebxdcRealtime } from './webxdc.ts'
 
@@ -63,7 +63,7 @@ class Node implements RealtimeNode {
   constructor (libp2p: PubSubLibp2p, options: ResolvedRealtimeOptions) {
     this.libp2p = libp2p
     this.options = options
-    this.port = gossipsubPort(libp2p.services.pubsub, { lingerMs: options.leaveLingerMs, isRelay: trackRelays(libp2p) })
+    this.port = gossipsubPort(libp2p.services.pubsub, { lingerMs: options.leaveLingerMs, isRelay: configuredRelays(options.bootstrap) })
     const log = libp2p.logger.forComponent('rtmesh:node')
     this.keeper = new BootstrapKeeper(libp2p, options.bootstrap, log)
     this.discovery = new Discovery(libp2p, log, options.directPeersPerChannel)

@@ -8,7 +8,7 @@
  */
 export { createRealtimeNodeFromLibp2p } from './node.ts'
 export { BootstrapKeeper } from './bootstrap.ts'
-export { trackRelays } from './relays.ts'
+export { configuredRelays, peerIdOf } from './relays.ts'
 export type { RealtimeNode, PubSubLibp2p } from './node.ts'
 export type { MemberInfo } from './discovery.ts'
 export type { RealtimeNodeOptions, RealtimeOptions } from './options.ts'
@@ -17,7 +17,7 @@ export type { ChannelIdentity, DerivedChannel } from './derive.ts'
 export type { WebxdcRealtime, RealtimeSession } from './webxdc.ts'
 export type { RealtimeListener } from '@webxdc/types'
 export type { RealtimeStats, DropReason } from './stats.ts'
-export { channelGossipsubOptions, registerChannelTopicScore, CHANNEL_TOPIC_SCORE } from './gossipsub-options.ts'
+export { channelGossipsubOptions, registerChannelTopicScore, unregisterChannelTopicScore, CHANNEL_TOPIC_SCORE, MAX_INBOUND_RPC_BYTES } from './gossipsub-options.ts'
 export { checkFrameShape, openFrame, sealFrame, FrameKind } from './envelope.ts'
 export type { FrameContents, FrameError, OpenResult } from './envelope.ts'
 export {

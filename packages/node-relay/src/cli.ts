@@ -37,7 +37,9 @@ Options (environment variable in brackets):
   --tcp-port <n>                  TCP port for Node peers and relays [RTMESH_TCP_PORT] (default port+1)
   --no-tcp                        do not listen on TCP [RTMESH_NO_TCP=1]
   --announce <multiaddr>          public address to announce, repeatable [RTMESH_ANNOUNCE, comma-separated]
-  --peer <multiaddr>              relay to federate with, repeatable [RTMESH_PEER, comma-separated]
+  --peer <multiaddr>              relay to federate with and trust, repeatable [RTMESH_PEER, comma-separated]
+  --trust-relay <peer-id>         trust a relay that connects to us, repeatable [RTMESH_TRUST_RELAY, comma-separated]
+  --allow-private-federation      dial private addresses trusted relays announce [RTMESH_ALLOW_PRIVATE_FEDERATION=1]
   --key-file <path>               identity key, created (mode 0600) if missing [RTMESH_KEY_FILE]
   --tls-cert <path>               PEM certificate: serve wss:// [RTMESH_TLS_CERT]
   --tls-key <path>                PEM private key for --tls-cert [RTMESH_TLS_KEY]
@@ -51,6 +53,10 @@ Options (environment variable in brackets):
   --max-reservations <n>          circuit relay slots [RTMESH_MAX_RESERVATIONS] (default 1024)
   --messages-per-second <n>       channel frames per peer per second [RTMESH_MESSAGES_PER_SECOND] (default 100)
   --message-burst <n>             frames per peer in a burst [RTMESH_MESSAGE_BURST] (default 400)
+  --bytes-per-second <n>          channel bytes per peer per second [RTMESH_BYTES_PER_SECOND] (default 1048576)
+  --byte-burst <n>                channel bytes per peer in a burst [RTMESH_BYTE_BURST] (default 4194304)
+  --max-channels-per-peer <n>     channels one client can make the relay carry [RTMESH_MAX_CHANNELS_PER_PEER] (default 64)
+  --max-channels <n>              channels the relay carries in all [RTMESH_MAX_CHANNELS] (default 10000)
   --log-level <level>             ${LOG_LEVELS.join(', ')} [RTMESH_LOG_LEVEL] (default info)
   --json                          print one JSON line {"peerId","multiaddrs"} on stdout when ready
   --help                          show this help
@@ -63,6 +69,9 @@ Example: ${NAME} --host 127.0.0.1 --port 0 --json
 const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, 'tcp-port': { type: 'string' }, 'no-tcp': { type: 'boolean' },
   announce: { type: 'string', multiple: true }, peer: { type: 'string', multiple: true }, 'key-file': { type: 'string' },
+  'trust-relay': { type: 'string', multiple: true }, 'allow-private-federation': { type: 'boolean' },
+  'bytes-per-second': { type: 'string' }, 'byte-burst': { type: 'string' },
+  'max-channels-per-peer': { type: 'string' }, 'max-channels': { type: 'string' },
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'admin-host': { type: 'string' },
   'admin-port': { type: 'string' }, 'no-admin': { type: 'boolean' },
   demo: { type: 'boolean' }, 'demo-port': { type: 'string' }, 'max-connections': { type: 'string' },
@@ -103,7 +112,7 @@ export function parseCommand (argv: string[], env: Record<string, string | undef
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
   }
   const bool = (flag: keyof typeof FLAGS): boolean => values[flag] === true || ['1', 'true', 'yes'].includes(env[envName(flag)] ?? '')
-  const list = (flag: 'announce' | 'peer'): string[] | undefined => {
+  const list = (flag: 'announce' | 'peer' | 'trust-relay'): string[] | undefined => {
     const value = values[flag]
     if (value !== undefined) return value
     return env[envName(flag)]?.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
@@ -134,10 +143,16 @@ export function parseCommand (argv: string[], env: Record<string, string | undef
   const options: Command['options'] = {
     ...defined({ host: ip('host'), port, tcpPort }),
     admin: bool('no-admin') ? false : defined({ host: adminHost, port: adminPort }),
+    allowPrivateFederation: bool('allow-private-federation'),
     demo: bool('demo') ? defined({ port: int('demo-port', 65_535) }) : false,
     ...defined({
       announce: list('announce'),
       peers: list('peer'),
+      trustedRelays: list('trust-relay'),
+      bytesPerSecond: positiveInt('bytes-per-second', int('bytes-per-second')),
+      byteBurst: positiveInt('byte-burst', int('byte-burst')),
+      maxChannelsPerPeer: positiveInt('max-channels-per-peer', int('max-channels-per-peer')),
+      maxChannels: positiveInt('max-channels', int('max-channels')),
       maxConnections: positiveInt('max-connections', int('max-connections')),
       maxConnectionsPerIp: positiveInt('max-connections-per-ip', int('max-connections-per-ip')),
       maxReservations: positiveInt('max-reservations', int('max-reservations')),
@@ -223,6 +238,12 @@ export async function main (argv: string[], env: Record<string, string | undefin
       ''
     ].join('\n'))
   }
+
+  // The safety net: a bug that lets a network input throw outside every
+  // handler is logged and counted (rtmesh_relay_listener_errors_total), and
+  // the relay keeps serving everyone else. It is not the defence: parsers are.
+  process.on('uncaughtException', (err) => { relay.reportError('uncaughtException', err) })
+  process.on('unhandledRejection', (err) => { relay.reportError('unhandledRejection', err) })
 
   return await new Promise<number>((resolve) => {
     const stop = (signal: string): void => {

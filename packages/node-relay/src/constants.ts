@@ -34,6 +34,14 @@ export const DEFAULT_RELAY_DATA_LIMIT = 64n * 1024n * 1024n
 export const DEFAULT_MESSAGES_PER_SECOND = 100
 /** Burst allowance above the average. */
 export const DEFAULT_MESSAGE_BURST = 400
+/** Channel bytes a peer may send per second on average: eight 128 000-byte frames a second (webxdc apps send large frames rarely). */
+export const DEFAULT_BYTES_PER_SECOND = 1024 * 1024
+/** Bytes a peer may send in a burst: 32 full frames. */
+export const DEFAULT_BYTE_BURST = 4 * 1024 * 1024
+/** Channel topics one client peer can make the relay carry (a device runs a few apps in a few chats). */
+export const DEFAULT_MAX_CHANNELS_PER_PEER = 64
+/** Channel topics one relay carries in all (guess: ~10 KiB of gossipsub state each, 100 MiB at most). */
+export const DEFAULT_MAX_CHANNELS = 10_000
 /** Frames dropped for rate within one window before the peer is disconnected. */
 export const FLOOD_DISCONNECT_DROPS = 200
 /** How long a disconnected misbehaving peer is refused. */

@@ -16,6 +16,9 @@ export class RelayMetrics {
   readonly bytesForwarded: Counter
   readonly framesRejected: Counter<'reason'>
   readonly peersDisconnected: Counter<'reason'>
+  readonly announcementsRejected: Counter<'reason'>
+  readonly subscriptionsRefused: Counter<'reason'>
+  readonly listenerErrors: Counter<'where'>
 
   constructor (gauges: RelayGauges) {
     const registers = [this.registry]
@@ -30,6 +33,15 @@ export class RelayMetrics {
     })
     this.peersDisconnected = new Counter({
       name: 'rtmesh_relay_peers_disconnected_total', help: 'Peers disconnected for misbehaving, by reason', labelNames: ['reason'], registers
+    })
+    this.announcementsRejected = new Counter({
+      name: 'rtmesh_relay_announcements_rejected_total', help: 'Federation announcements refused, by reason', labelNames: ['reason'], registers
+    })
+    this.subscriptionsRefused = new Counter({
+      name: 'rtmesh_relay_subscriptions_refused_total', help: 'Channel subscriptions the relay would not carry, by cap', labelNames: ['reason'], registers
+    })
+    this.listenerErrors = new Counter({
+      name: 'rtmesh_relay_listener_errors_total', help: 'Errors caught in event listeners and by the process safety net (each is a bug)', labelNames: ['where'], registers
     })
   }
 }

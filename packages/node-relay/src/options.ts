@@ -1,6 +1,7 @@
 /** Relay options: every field optional, validated once by `resolveRelayOptions`. */
 import { InvalidOptionError } from '@rtmesh/core'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import * as c from './constants.ts'
@@ -14,8 +15,12 @@ export interface RelayOptions {
   tcpPort?: number | false
   /** Public multiaddrs to announce instead of the listening ones (behind NAT or a proxy). */
   announce?: string[]
-  /** Other relays to federate with (multiaddrs with `/p2p/<id>`); kept connected. */
+  /** Other relays to federate with (multiaddrs with `/p2p/<id>`); kept connected and trusted as relays. */
   peers?: string[]
+  /** Peer ids of other relays to trust (they connect to us); see PROTOCOL.md, "Relay federation". */
+  trustedRelays?: string[]
+  /** Dial private (loopback, LAN) addresses that trusted relays announce. Default false: public addresses only. */
+  allowPrivateFederation?: boolean
   /** The relay's identity; see `loadOrCreateKey`. Default: a new key each start. */
   privateKey?: PrivateKey
   /** PEM certificate and key: the WebSockets listener serves `wss`. */
@@ -36,6 +41,14 @@ export interface RelayOptions {
   messageBurst?: number
   /** How long a peer disconnected for misbehaving is refused. Default 60 s. */
   banMs?: number
+  /** Channel bytes one peer may send per second on average. Default 1 MiB. */
+  bytesPerSecond?: number
+  /** Channel bytes one peer may send in a burst. Default 4 MiB. */
+  byteBurst?: number
+  /** Channel topics one client peer can make the relay carry. Default 64. */
+  maxChannelsPerPeer?: number
+  /** Channel topics the relay carries in all. Default 10 000. */
+  maxChannels?: number
   /** Structured logger (pino). Default: JSON lines on stderr at level `info`. */
   logger?: Logger
 }
@@ -46,6 +59,8 @@ export interface ResolvedRelayOptions {
   tcpPort: number | false
   announce: string[]
   peers: string[]
+  trustedRelays: string[]
+  allowPrivateFederation: boolean
   privateKey: PrivateKey | undefined
   tls: { cert: string | Uint8Array, key: string | Uint8Array } | undefined
   admin: { host: string, port: number } | false
@@ -59,6 +74,10 @@ export interface ResolvedRelayOptions {
   messagesPerSecond: number
   messageBurst: number
   banMs: number
+  bytesPerSecond: number
+  byteBurst: number
+  maxChannelsPerPeer: number
+  maxChannels: number
 }
 
 function port (option: string, value: unknown, fallback: number): number {
@@ -90,6 +109,19 @@ function addrs (option: string, value: unknown): string[] {
   })
 }
 
+function peerIds (option: string, value: unknown): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) throw new InvalidOptionError(option, 'must be a list of peer ids')
+  return value.map((item: unknown) => {
+    try {
+      if (typeof item !== 'string') throw new TypeError('not a string')
+      return peerIdFromString(item).toString()
+    } catch {
+      throw new InvalidOptionError(option, `not a valid peer id: ${String(item)}`)
+    }
+  })
+}
+
 export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOptions {
   const host = options.host ?? c.DEFAULT_HOST
   if (typeof host !== 'string' || host.length === 0) throw new InvalidOptionError('host', 'must be an IP address')
@@ -109,6 +141,8 @@ export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOption
     tcpPort,
     announce: addrs('announce', options.announce),
     peers: addrs('peer', options.peers),
+    trustedRelays: peerIds('trust-relay', options.trustedRelays),
+    allowPrivateFederation: options.allowPrivateFederation === true,
     privateKey: options.privateKey,
     tls: options.tls,
     admin,
@@ -121,6 +155,10 @@ export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOption
     relayDataLimit,
     messagesPerSecond: positive('messages-per-second', options.messagesPerSecond, c.DEFAULT_MESSAGES_PER_SECOND),
     messageBurst: positive('message-burst', options.messageBurst, c.DEFAULT_MESSAGE_BURST),
-    banMs: positive('ban', options.banMs, c.DEFAULT_BAN_MS)
+    banMs: positive('ban', options.banMs, c.DEFAULT_BAN_MS),
+    bytesPerSecond: positive('bytes-per-second', options.bytesPerSecond, c.DEFAULT_BYTES_PER_SECOND),
+    byteBurst: positive('byte-burst', options.byteBurst, c.DEFAULT_BYTE_BURST),
+    maxChannelsPerPeer: positive('max-channels-per-peer', options.maxChannelsPerPeer, c.DEFAULT_MAX_CHANNELS_PER_PEER),
+    maxChannels: positive('max-channels', options.maxChannels, c.DEFAULT_MAX_CHANNELS)
   }
 }

@@ -11,9 +11,10 @@ import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
-import type { Libp2p } from '@libp2p/interface'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { BootstrapKeeper, channelGossipsubOptions, isChannelTopic, trackRelays } from '@rtmesh/core'
+import { BootstrapKeeper, channelGossipsubOptions, isChannelTopic, peerIdOf } from '@rtmesh/core'
 import { createLibp2p } from 'libp2p'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
@@ -27,6 +28,7 @@ import { Federation } from './federation.ts'
 import { Guard } from './guard.ts'
 import { RelayMetrics } from './metrics.ts'
 import { resolveRelayOptions } from './options.ts'
+import { RelayTrust } from './trust.ts'
 import type { RelayOptions, ResolvedRelayOptions } from './options.ts'
 
 export type RelayLibp2p = Libp2p<{ pubsub: GossipSub, relay: CircuitRelayService, identify: Identify }>
@@ -42,6 +44,8 @@ export interface Relay {
   readonly demoUrl: string | undefined
   /** The underlying libp2p node. */
   readonly libp2p: RelayLibp2p
+  /** Logs and counts an error that escaped every handler (the CLI's process-level safety net). */
+  reportError: (where: string, err: unknown) => void
   /** Closes every connection and server. Idempotent. */
   stop: () => Promise<void>
 }
@@ -69,8 +73,10 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const listen = listenAddrs(o)
 
   const guard = new Guard(o.maxConnectionsPerIp, o.banMs)
+  // the key also signs federation announcements
+  const privateKey = o.privateKey ?? await generateKeyPair('Ed25519')
   const libp2p: RelayLibp2p = await createLibp2p({
-    ...(o.privateKey === undefined ? {} : { privateKey: o.privateKey }),
+    privateKey,
     addresses: { listen, announce: o.announce },
     transports: [
       webSockets(o.tls === undefined ? {} : { https: { cert: o.tls.cert as string, key: o.tls.key as string } }),
@@ -102,7 +108,11 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   guard.bind(libp2p)
   await libp2p.handle(RELAY_PROTOCOL, (stream) => { void stream.close() }, { runOnLimitedConnection: false })
 
-  const isRelay = trackRelays(libp2p)
+  const trust = new RelayTrust(libp2p.peerId.toString(), [
+    ...o.peers.map((p) => peerIdOf(multiaddr(p))).filter((id): id is string => id !== undefined),
+    ...o.trustedRelays
+  ])
+  const isRelay = (peer: PeerId | string): boolean => trust.isRelay(peer)
 
   const channelCount = (): number => libp2p.services.pubsub.getTopics().filter(isChannelTopic).length
   const metrics = new RelayMetrics({
@@ -112,9 +122,17 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   })
   const carrier = new ChannelCarrier({
     libp2p, guard, metrics, log, isRelay,
-    messagesPerSecond: o.messagesPerSecond, messageBurst: o.messageBurst, floodDrops: FLOOD_DISCONNECT_DROPS
+    limits: {
+      rate: o.messagesPerSecond,
+      burst: o.messageBurst,
+      byteRate: o.bytesPerSecond,
+      byteBurst: o.byteBurst,
+      floodDrops: FLOOD_DISCONNECT_DROPS
+    },
+    maxChannelsPerPeer: o.maxChannelsPerPeer,
+    maxChannels: o.maxChannels
   })
-  const federation = new Federation(libp2p, log, isRelay)
+  const federation = new Federation({ libp2p, privateKey, trust, allowPrivate: o.allowPrivateFederation, metrics, log })
   const keeper = new BootstrapKeeper(libp2p, o.peers.map((p) => multiaddr(p)), libp2p.logger.forComponent('rtmesh:relay'))
   carrier.start()
   federation.start()
@@ -150,6 +168,10 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     adminUrl: admin?.url,
     demoUrl: demo?.url,
     libp2p,
+    reportError: (where, err) => {
+      metrics.listenerErrors.inc({ where })
+      log.error({ err, where }, 'uncaught error (a bug: please report it)')
+    },
     stop: async () => {
       stopping ??= (async () => {
         keeper.stop()
