@@ -11,7 +11,7 @@ import { ChannelClosedError, MessageTooLargeError } from './errors.ts'
 import { InboundOrderer } from './inbound.ts'
 import type { InboundOptions } from './inbound.ts'
 import type { DerivedChannel } from './derive.ts'
-import type { PubSubPort, ValidationResult } from './pubsub-port.ts'
+import type { FrameSource, PubSubPort, ValidationResult } from './pubsub-port.ts'
 import type { RealtimeStats } from './stats.ts'
 
 /** What a channel needs from its surroundings: injected so tests control them. */
@@ -54,7 +54,7 @@ export class RealtimeChannel implements RealtimeListener {
     this.inbound = new InboundOrderer(options)
     this.senderId = env.randomBytes(SENDER_ID_BYTES)
     this.unsubscribe = env.port.join(derived.topic, {
-      validate: (data) => this.validate(data),
+      validate: (data, source) => this.validate(data, source),
       deliver: (data) => { this.deliver(data) }
     })
   }
@@ -112,14 +112,16 @@ export class RealtimeChannel implements RealtimeListener {
     this.onLeave()
   }
 
-  private validate (data: Uint8Array): ValidationResult {
+  private validate (data: Uint8Array, source: FrameSource): ValidationResult {
     const result = openFrame(this.derived.key, this.derived.topic, data)
     if (!result.ok) {
       this.env.stats.dropped[result.error]++
       return 'reject'
     }
     const frame = result.frame
-    const verdict = this.inbound.classify(frame.senderId, frame.counter, frame.timestamp, this.env.now())
+    const meta = { senderId: frame.senderId, counter: frame.counter, timestamp: frame.timestamp, size: data.byteLength }
+    // Judged and charged here, where gossipsub decides about forwarding.
+    const verdict = this.inbound.admit(meta, source, this.env.now())
     if (verdict !== 'accept') {
       this.env.stats.dropped[verdict]++
       return 'ignore'
@@ -133,7 +135,9 @@ export class RealtimeChannel implements RealtimeListener {
     this.opened.delete(data)
     if (frame === undefined || this.closed) return
     // Every kind takes part in ordering: counters are per sender, not per kind.
-    const ready = this.inbound.push(frame.senderId, frame.counter, frame.timestamp, frame, this.env.now())
+    const overflows = this.inbound.overflows
+    const ready = this.inbound.push(frame.senderId, frame.counter, frame.timestamp, frame, this.env.now(), data.byteLength)
+    this.env.stats.dropped.bufferFull += this.inbound.overflows - overflows
     this.emit(ready)
     this.scheduleFlush()
   }

@@ -73,11 +73,25 @@ export const DEFAULT_REORDER_TIMEOUT_MS = 1_000
  */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 120_000
 
-/** Senders tracked per channel before the least recently seen are forgotten. */
+/**
+ * Senders tracked per channel (guess: a chat of a few hundred members, each
+ * rejoining a few times, within the remembering window). When the table is
+ * full a new sender may only take the place of one silent for at least
+ * `maxClockSkewMs` (whose frames, sent with an honest clock, are then stale
+ * anyway); otherwise the new sender's frame is refused (`tableFull`).
+ */
 export const MAX_SENDERS_PER_CHANNEL = 4_096
 
-/** Out-of-order frames buffered per sender before a gap is skipped. */
+/** Out-of-order frames buffered per sender before its gap is skipped (guess: 2.5 s of a 100/s sender). */
 export const MAX_BUFFERED_PER_SENDER = 256
+
+/**
+ * Out-of-order frames, and their bytes, buffered per channel over all
+ * senders; beyond either the oldest gap of the channel is skipped at once
+ * (guess: 128 full-size frames, 16 MiB, is what a phone can hold per channel).
+ */
+export const MAX_BUFFERED_PER_CHANNEL = 1_024
+export const MAX_BUFFERED_BYTES_PER_CHANNEL = 16 * 1024 * 1024
 
 /**
  * Delay between attempts to reconnect to a bootstrap peer: starts small,
@@ -94,6 +108,51 @@ export const BOOTSTRAP_RETRY_MAX_MS = 10_000
  */
 export const DEFAULT_SENDER_RATE = 100
 export const DEFAULT_SENDER_BURST = 500
+
+/**
+ * Frames a sender id not seen before may have accepted at once; its budget
+ * then refills at the sender rate up to the full burst (5 s at 100/s). Stops
+ * a member from buying a fresh 500-frame burst with each new sender id
+ * (guess: a join sends 3 presence frames and perhaps a small state sync).
+ */
+export const NEW_SENDER_BURST = 20
+
+/**
+ * Budget of one forwarding peer (gossipsub propagation source) per channel,
+ * whatever sender ids its frames carry: a member cannot escape it by
+ * rotating ids. A direct neighbour first-delivers its own frames and its
+ * share of the others' (guess: 3 senders' worth; 300 frames/s saturated this
+ * 2-core machine in the N = 30 benchmark).
+ */
+export const SOURCE_FRAME_RATE = 300
+export const SOURCE_FRAME_BURST = 1_000
+
+/**
+ * Bytes one forwarding peer may deliver per channel, beside the frame
+ * budget: a 128 000-byte frame costs 1 700 times a 74-byte one (guess: 15
+ * full-size frames/s; the benchmark's 10 peers × 128 000 B/s is 1.2 MB/s per
+ * receiver; the burst is 31 full-size frames).
+ */
+export const SOURCE_BYTE_RATE = 2_000_000
+export const SOURCE_BYTE_BURST = 4_000_000
+
+/**
+ * Sender ids not seen before that one forwarding peer may introduce per
+ * channel (guess: members join at human pace; the burst lets a node joining
+ * a channel of 32 members behind one neighbour hear them all at once).
+ */
+export const SOURCE_NEW_SENDER_RATE = 1
+export const SOURCE_NEW_SENDER_BURST = 32
+
+/**
+ * An rtmesh relay's budgets are this many times a member peer's: it
+ * forwards every member behind it (guess: 10 busy members; the relay itself
+ * holds each of its peers to 100 frames/s).
+ */
+export const RELAY_SOURCE_FACTOR = 10
+
+/** Forwarding peers tracked per channel (libp2p's default connection limit is 300). */
+export const MAX_SOURCES_PER_CHANNEL = 1_024
 
 /**
  * Protocol rtmesh relays register, so that peers recognise them after

@@ -18,7 +18,8 @@ export interface GossipsubPortOptions {
    * Peers that forward frames they cannot authenticate (relays): a frame
    * from them that fails validation is ignored instead of rejected, so that
    * an outsider injecting garbage through a relay cannot get the relay
-   * graylisted by the members.
+   * graylisted by the members. Passed to the validator with each frame's
+   * source, which then gets a relay's (larger) budget.
    */
   isRelay: (peer: PeerId) => boolean
   /**
@@ -67,8 +68,9 @@ export function gossipsubPort (pubsub: GossipSub, options: GossipsubPortOptions)
         const current = entry
         registerChannelTopicScore(pubsub, topic)
         pubsub.topicValidators.set(topic, (peer, msg) => {
-          const verdict = current.handlers.validate(msg.data)
-          return verdict === 'reject' && options.isRelay(peer) ? TopicValidatorResult.Ignore : VERDICTS[verdict]
+          const relay = options.isRelay(peer)
+          const verdict = current.handlers.validate(msg.data, { id: peer.toString(), relay })
+          return verdict === 'reject' && relay ? TopicValidatorResult.Ignore : VERDICTS[verdict]
         })
         pubsub.subscribe(topic)
       } else {

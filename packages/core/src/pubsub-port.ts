@@ -7,13 +7,24 @@
 /** A topic validator's verdict, as in gossipsub. */
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
 
+/**
+ * The peer a frame arrived from (gossipsub's propagation source, not its
+ * author): budgets are kept per source.
+ */
+export interface FrameSource {
+  /** Opaque and stable per peer (the adapter uses the peer id). */
+  id: string
+  /** True if the peer is a relay: it forwards many members, and gets a larger budget. */
+  relay: boolean
+}
+
 export interface TopicHandlers {
   /**
    * Judges a frame before it is delivered or forwarded: `reject` penalizes
    * the peer that sent it, `ignore` drops it silently. Must be synchronous
    * and fast. The same `data` object is then passed to `deliver`.
    */
-  validate: (data: Uint8Array) => ValidationResult
+  validate: (data: Uint8Array, source: FrameSource) => ValidationResult
   /** Receives each accepted frame once. */
   deliver: (data: Uint8Array) => void
 }

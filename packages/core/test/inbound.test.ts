@@ -5,6 +5,7 @@ import { InboundOrderer } from '../src/inbound.ts'
 const A = new Uint8Array(16).fill(1)
 const B = new Uint8Array(16).fill(2)
 const T0 = 1_700_000_000_000
+const SOURCE = { id: 'peer', relay: false }
 
 function orderer (): InboundOrderer<number> {
   return new InboundOrderer<number>({ reorderTimeoutMs: 100, maxClockSkewMs: 1_000, maxBufferedPerSender: 4, maxSenders: 3 })
@@ -68,17 +69,18 @@ describe('InboundOrderer', () => {
     assert.equal(o.classify(A, 3, T0, T0 + 2_001), 'stale')
   })
 
-  it('forgets the least recently seen senders beyond the cap', () => {
+  it('refuses new senders while the table is full of active senders', () => {
     const o = orderer()
     for (let i = 0; i < 5; i++) o.push(new Uint8Array(16).fill(10 + i), 0, T0, i, T0)
     assert.equal(o.senderCount, 3)
+    assert.equal(o.classify(new Uint8Array(16).fill(10), 0, T0, T0), 'replay', 'the first three are still known')
   })
 
   it('ignores a sender beyond its rate budget, and lets it back as the budget refills', () => {
     const o = new InboundOrderer<number>({ senderRate: 10, senderBurst: 5 })
-    for (let c = 0; c < 5; c++) assert.deepEqual(o.push(A, c, T0, c, T0), [c])
+    for (let c = 0; c < 5; c++) assert.equal(o.admit({ senderId: A, counter: c, timestamp: T0, size: 100 }, SOURCE, T0), 'accept')
     assert.equal(o.classify(A, 5, T0, T0), 'flood')
-    assert.deepEqual(o.push(A, 5, T0, 5, T0), [])
+    assert.equal(o.admit({ senderId: A, counter: 5, timestamp: T0, size: 100 }, SOURCE, T0), 'flood')
     assert.equal(o.classify(B, 0, T0, T0), 'accept', 'other senders are not affected')
     assert.equal(o.classify(A, 5, T0, T0 + 100), 'accept', '10/s refills one frame in 100 ms')
   })
