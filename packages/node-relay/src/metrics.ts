@@ -19,6 +19,7 @@ export class RelayMetrics {
   readonly announcementsRejected: Counter<'reason'>
   readonly subscriptionsRefused: Counter<'reason'>
   readonly listenerErrors: Counter<'where'>
+  readonly rpcsRefused: Counter<'reason'>
 
   constructor (gauges: RelayGauges) {
     const registers = [this.registry]
@@ -42,6 +43,9 @@ export class RelayMetrics {
     })
     this.listenerErrors = new Counter({
       name: 'rtmesh_relay_listener_errors_total', help: 'Errors caught in event listeners and by the process safety net (each is a bug)', labelNames: ['where'], registers
+    })
+    this.rpcsRefused = new Counter({
+      name: 'rtmesh_relay_rpcs_refused_total', help: 'Inbound pubsub RPCs gossipsub cannot read (malformed, oversize, framing), by reason; each is a strike against its sender', labelNames: ['reason'], registers
     })
   }
 }

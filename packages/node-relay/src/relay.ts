@@ -28,6 +28,7 @@ import { Federation } from './federation.ts'
 import { Guard } from './guard.ts'
 import { RelayMetrics } from './metrics.ts'
 import { resolveRelayOptions } from './options.ts'
+import { MAX_RPC_BYTES, RpcGuard } from './rpc-guard.ts'
 import { RelayTrust } from './trust.ts'
 import type { RelayOptions, ResolvedRelayOptions } from './options.ts'
 
@@ -102,7 +103,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       // A relay is every local member's mesh peer: it grafts all of them (Dhi
       // as large as its connection limit), since with no history gossip a
       // subscriber outside the mesh would miss frames.
-      pubsub: gossipsub(channelGossipsubOptions({ D: 8, Dlo: 4, Dhi: o.maxConnections, Dscore: 4, Dout: 2 }))
+      pubsub: gossipsub(channelGossipsubOptions({ D: 8, Dlo: 4, Dhi: o.maxConnections, Dscore: 4, Dout: 2, maxInboundDataLength: MAX_RPC_BYTES }))
     }
   })
   guard.bind(libp2p)
@@ -120,6 +121,8 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     reservations: () => libp2p.services.relay.reservations.size,
     channels: channelCount
   })
+  const rpcGuard = new RpcGuard({ libp2p, guard, metrics, log, maxRpcBytes: MAX_RPC_BYTES })
+  rpcGuard.start()
   const carrier = new ChannelCarrier({
     libp2p, guard, metrics, log, isRelay,
     limits: {
@@ -177,6 +180,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
         keeper.stop()
         federation.stop()
         carrier.stop()
+        rpcGuard.stop()
         await Promise.all([admin?.close(), demo?.close(), libp2p.stop()])
       })()
       await stopping
