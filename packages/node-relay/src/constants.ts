@@ -53,7 +53,7 @@ export const TOPIC_LINGER_MS = 10_000
 /** Protocol a relay registers, so that relays and members recognise it after identify. */
 export { RELAY_PROTOCOL } from '@rtmesh/core'
 /** Public topic on which relays announce themselves to each other. */
-export const FEDERATION_TOPIC = 'rtmesh/relays/1'
+export const FEDERATION_TOPIC = 'rtmesh/relays/2'
 /** How often a relay announces its addresses to the federation. */
 export const FEDERATION_ANNOUNCE_MS = 15_000
 
