@@ -245,13 +245,31 @@ export async function main (argv: string[], env: Record<string, string | undefin
   process.on('uncaughtException', (err) => { relay.reportError('uncaughtException', err) })
   process.on('unhandledRejection', (err) => { relay.reportError('unhandledRejection', err) })
 
+  return await stopOnSignal(relay)
+}
+
+/**
+ * Resolves with the exit code once a SIGINT or SIGTERM has stopped the relay
+ * (1 if stopping failed or took over SHUTDOWN_TIMEOUT_MS). Repeated signals
+ * are ignored while it stops: Ctrl-C under `npm start` delivers SIGINT twice,
+ * once from the terminal and once forwarded by npm.
+ */
+async function stopOnSignal (relay: Relay): Promise<number> {
   return await new Promise<number>((resolve) => {
-    const stop = (signal: string): void => {
-      process.stderr.write(`${NAME}: ${signal}: stopping\n`)
-      const timer = setTimeout(() => { resolve(1) }, SHUTDOWN_TIMEOUT_MS)
-      relay.stop().then(() => { clearTimeout(timer); resolve(0) }, () => { clearTimeout(timer); resolve(1) })
+    let stopping = false
+    const done = (code: number): void => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      resolve(code)
     }
-    process.once('SIGINT', () => { stop('SIGINT') })
-    process.once('SIGTERM', () => { stop('SIGTERM') })
+    function onSignal (signal: NodeJS.Signals): void {
+      if (stopping) return
+      stopping = true
+      process.stderr.write(`${NAME}: ${signal}: stopping\n`)
+      const timer = setTimeout(() => { done(1) }, SHUTDOWN_TIMEOUT_MS)
+      relay.stop().then(() => { clearTimeout(timer); done(0) }, () => { clearTimeout(timer); done(1) })
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
   })
 }

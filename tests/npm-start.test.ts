@@ -1,0 +1,112 @@
+/**
+ * `npm start` (the README's command) passes SIGTERM and SIGINT on to the
+ * relay: signalling the top `npm` process stops the relay and frees its
+ * ports. Runs the real chain (npm → sh → scripts/run.sh → relay) on free
+ * loopback ports; `RTMESH_START_PREBUILT=1` skips the install and build
+ * steps, which come before the relay starts and would rewrite `dist/` under
+ * tests running next to this one.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, readFile, readlink } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+
+const ROOT = new URL('..', import.meta.url).pathname
+const READY_MS = 60_000
+const STOP_MS = 5_000
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+  return port
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+async function listening (port: number): Promise<boolean> {
+  const server = createServer()
+  return await new Promise<boolean>((resolve) => {
+    server.once('error', () => { resolve(true) })
+    server.listen(port, '127.0.0.1', () => { server.close(() => { resolve(false) }) })
+  })
+}
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function until (what: string, deadlineMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** The relay's pid: the process listening on `port`, found through /proc. */
+async function pidListeningOn (port: number): Promise<number | undefined> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0')
+  const table = await readFile('/proc/net/tcp', 'utf8')
+  const inodes = new Set(table.split('\n').slice(1).map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[1]?.endsWith(`:${hex}`) === true && f[3] === '0A').map((f) => f[9]))
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let fds: string[]
+    try { fds = await readdir(`/proc/${entry}/fd`) } catch { continue }
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${entry}/fd/${fd}`).catch(() => '')
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1]
+      if (inode !== undefined && inodes.has(inode)) return Number(entry)
+    }
+  }
+  return undefined
+}
+
+describe('npm start', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} to the npm process stops the relay and frees its ports`, async () => {
+      const ports = { port: await freePort(), 'tcp-port': await freePort(), 'admin-port': await freePort(), 'demo-port': await freePort() }
+      const keyDir = await mkdtemp(join(tmpdir(), 'rtmesh-start-'))
+      const flags = Object.entries(ports).flatMap(([flag, port]) => [`--${flag}`, String(port)])
+      const npm = spawn('npm', ['start', '--', ...flags, '--key-file', join(keyDir, 'relay.key'), '--log-level', 'warn'], {
+        cwd: ROOT,
+        env: { ...process.env, RTMESH_START_PREBUILT: '1' },
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
+      let output = ''
+      npm.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+      npm.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+      const exited = new Promise<void>((resolve) => { npm.once('exit', () => { resolve() }) })
+      let relayPid: number | undefined
+      try {
+        await until('the relay to print "Press Ctrl-C"', READY_MS, () => output.includes('Press Ctrl-C') || npm.exitCode !== null)
+        assert.ok(output.includes('Press Ctrl-C'), `npm start exited early: ${output}`)
+        relayPid = await pidListeningOn(ports.port)
+        assert.ok(relayPid !== undefined, 'a process listens on --port')
+        assert.ok(npm.pid !== undefined && npm.kill(signal))
+        const started = Date.now()
+        await until(`ports free and relay ${relayPid} gone after ${signal}`, STOP_MS, async () => {
+          if (relayPid !== undefined && alive(relayPid)) return false
+          for (const port of Object.values(ports)) if (await listening(port)) return false
+          return true
+        })
+        await until('npm to exit', STOP_MS, () => npm.exitCode !== null || npm.signalCode !== null)
+        assert.ok(Date.now() - started < STOP_MS)
+      } finally {
+        if (relayPid !== undefined && alive(relayPid)) process.kill(relayPid, 'SIGKILL')
+        if (npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL')
+        await exited
+      }
+    })
+  }
+})
