@@ -4,7 +4,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
-import { registerChannelTopicScore } from './gossipsub-options.ts'
+import { registerChannelTopicScore, unregisterChannelTopicScore } from './gossipsub-options.ts'
 import type { PubSubPort, TopicHandlers, ValidationResult } from './pubsub-port.ts'
 
 const VERDICTS: Record<ValidationResult, TopicValidatorResult> = {
@@ -57,6 +57,7 @@ export function gossipsubPort (pubsub: GossipSub, options: GossipsubPortOptions)
     topics.delete(topic)
     pubsub.topicValidators.delete(topic)
     pubsub.unsubscribe(topic)
+    unregisterChannelTopicScore(pubsub, topic)
   }
 
   return {
