@@ -118,6 +118,15 @@ export const DEFAULT_SENDER_BURST = 500
 export const NEW_SENDER_BURST = 20
 
 /**
+ * A sender paces itself below what receivers accept of it: this fraction of
+ * their rate and burst, starting from half the new-sender burst (margin for
+ * frames that the network bunches together; guess).
+ */
+export const SEND_PACE_FRACTION = 0.8
+/** Frames a sender queues beyond its budget before it drops new ones (one full burst). */
+export const MAX_SEND_QUEUE = 500
+
+/**
  * Budget of one forwarding peer (gossipsub propagation source) per channel,
  * whatever sender ids its frames carry: a member cannot escape it by
  * rotating ids. A direct neighbour first-delivers its own frames and its
