@@ -52,13 +52,17 @@ export class Federation {
   private readonly dialing = new Set<string>()
   private readonly onMessage = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
     if (evt.detail.topic !== FEDERATION_TOPIC) return
-    // only announcements `validate` accepted (fresh, signed, trusted) get here
-    const announcement = parseAnnouncement(evt.detail.data)
-    if (announcement !== undefined) this.meet(announcement)
+    this.guarded('federation message', () => {
+      // only announcements `validate` accepted (fresh, signed, trusted) get here
+      const announcement = parseAnnouncement(evt.detail.data)
+      if (announcement !== undefined) this.meet(announcement)
+    })
   }
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => {
-    if (this.deps.trust.isRelay(evt.detail.peerId)) this.announce()
+    this.guarded('peer:identify', () => {
+      if (this.deps.trust.isRelay(evt.detail.peerId)) this.announce()
+    })
   }
 
   constructor (deps: FederationDeps) {
@@ -80,6 +84,16 @@ export class Federation {
     pubsub.topicValidators.delete(FEDERATION_TOPIC)
     pubsub.removeEventListener('message', this.onMessage)
     this.deps.libp2p.removeEventListener('peer:identify', this.onIdentify)
+  }
+
+  /** Runs a listener's body: an error is a bug, logged and counted, never a crash. */
+  private guarded (where: string, fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      this.deps.metrics.listenerErrors.inc({ where })
+      this.deps.log.error({ err, where }, 'error in federation listener')
+    }
   }
 
   /** Accepts only fresh, correctly signed announcements of trusted relays; everything else is rejected and counted. */
