@@ -16,6 +16,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { TOPIC_LINGER_MS } from './constants.ts'
 import type { Guard } from './guard.ts'
+import { guarded } from './guarded.ts'
 import type { RelayMetrics } from './metrics.ts'
 import { PeerRateLimiter } from './rate-limit.ts'
 import type { PeerLimits } from './rate-limit.ts'
@@ -49,7 +50,7 @@ export class ChannelCarrier {
   private readonly carried = new Set<string>()
   private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
-    this.guarded('subscription-change', () => {
+    guarded(this.deps, 'subscription-change', () => {
       const peer = evt.detail.peerId.toString()
       if (this.deps.isRelay(peer)) return
       for (const { topic, subscribe } of evt.detail.subscriptions) {
@@ -61,7 +62,7 @@ export class ChannelCarrier {
   }
 
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
-    this.guarded('peer:disconnect', () => {
+    guarded(this.deps, 'peer:disconnect', () => {
       const peer = evt.detail.toString()
       this.clients.forget(peer)
       this.relays.forget(peer)
@@ -104,15 +105,6 @@ export class ChannelCarrier {
     this.lingering.clear()
   }
 
-  private guarded (where: string, fn: () => void): void {
-    try {
-      fn()
-    } catch (err) {
-      this.deps.metrics.listenerErrors.inc({ where })
-      this.deps.log.error({ err, where }, 'error in channel carrier listener')
-    }
-  }
-
   private addDemand (peer: string, topic: string): void {
     let topics = this.demand.get(peer)
     if (topics?.has(topic) === true) return
@@ -148,7 +140,7 @@ export class ChannelCarrier {
     } else if (this.carried.has(topic) && !this.lingering.has(topic)) {
       this.lingering.set(topic, setTimeout(() => {
         this.lingering.delete(topic)
-        this.guarded('linger', () => {
+        guarded(this.deps, 'linger', () => {
           if (!this.demanders.has(topic)) this.drop(topic)
         })
       }, TOPIC_LINGER_MS))

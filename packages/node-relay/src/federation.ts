@@ -15,6 +15,7 @@ import type { Logger } from 'pino'
 import { encodeAnnouncement, parseAnnouncement, verifyAnnouncement } from './announcement.ts'
 import type { Announcement } from './announcement.ts'
 import { FEDERATION_ANNOUNCE_MS, FEDERATION_TOPIC } from './constants.ts'
+import { guarded } from './guarded.ts'
 import type { RelayMetrics } from './metrics.ts'
 import type { RelayTrust } from './trust.ts'
 
@@ -52,7 +53,7 @@ export class Federation {
   private readonly dialing = new Set<string>()
   private readonly onMessage = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
     if (evt.detail.topic !== FEDERATION_TOPIC) return
-    this.guarded('federation message', () => {
+    guarded(this.deps, 'federation message', () => {
       // only announcements `validate` accepted (fresh, signed, trusted) get here
       const announcement = parseAnnouncement(evt.detail.data)
       if (announcement !== undefined) this.meet(announcement)
@@ -60,7 +61,7 @@ export class Federation {
   }
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => {
-    this.guarded('peer:identify', () => {
+    guarded(this.deps, 'peer:identify', () => {
       if (this.deps.trust.isRelay(evt.detail.peerId)) this.announce()
     })
   }
@@ -84,16 +85,6 @@ export class Federation {
     pubsub.topicValidators.delete(FEDERATION_TOPIC)
     pubsub.removeEventListener('message', this.onMessage)
     this.deps.libp2p.removeEventListener('peer:identify', this.onIdentify)
-  }
-
-  /** Runs a listener's body: an error is a bug, logged and counted, never a crash. */
-  private guarded (where: string, fn: () => void): void {
-    try {
-      fn()
-    } catch (err) {
-      this.deps.metrics.listenerErrors.inc({ where })
-      this.deps.log.error({ err, where }, 'error in federation listener')
-    }
   }
 
   /** Accepts only fresh, correctly signed announcements of trusted relays; everything else is rejected and counted. */
