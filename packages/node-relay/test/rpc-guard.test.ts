@@ -21,8 +21,8 @@ import { pino } from 'pino'
 import * as varint from 'uint8-varint'
 import { createRelay } from '../src/relay.ts'
 import type { Relay } from '../src/relay.ts'
-import { decodesAsRpc } from '../src/rpc-frames.ts'
-import { MAX_RPC_BYTES, STRIKE_LIMIT } from '../src/rpc-guard.ts'
+import { RpcSplitter, decodesAsRpc } from '../src/rpc-frames.ts'
+import { MAX_RPC_BYTES, STRIKE_LIMIT, STRIKE_WINDOW_MS, StrikeTable } from '../src/rpc-guard.ts'
 import { bytes, record, sleep, stopAll, text, waitFor } from '../../core/test/helpers.ts'
 import { freePort, metricValue } from './helpers.ts'
 
@@ -116,6 +116,40 @@ async function expectBanned (h: Harness, attacker: Libp2p): Promise<void> {
   assert.equal(reconnected, false, 'a banned peer must not reconnect')
   assert.equal(h.relay.libp2p.getConnections(attacker.peerId).length, 0)
 }
+
+describe('strike table', () => {
+  it('counts strikes within the window, forgets them after it, and stays bounded', () => {
+    const table = new StrikeTable(3, STRIKE_WINDOW_MS, 100)
+    assert.equal(table.strike('a', 0), 1)
+    assert.equal(table.strike('a', 1_000), 2)
+    assert.equal(table.strike('a', STRIKE_WINDOW_MS + 1), 1, 'a new window')
+    assert.equal(table.strike('a', STRIKE_WINDOW_MS + 2), 2)
+    assert.equal(table.strike('a', STRIKE_WINDOW_MS + 3), 3)
+    assert.equal(table.size, 0, 'at the limit the record goes (the ban takes over)')
+    for (let i = 0; i < 1_000; i++) table.strike(`peer-${i}`, i)
+    assert.equal(table.size, 100)
+    table.strike('late', 10 * STRIKE_WINDOW_MS)
+    assert.equal(table.size, 1, 'expired records are dropped')
+  })
+})
+
+describe('rpc splitter', () => {
+  it('finds RPCs across any chunking, and stops at an oversize or unreadable length prefix', () => {
+    const stream = Uint8Array.from([...framed(RPC.encode({ subscriptions: [{ subscribe: true, topic: 't' }], messages: [] })), ...framed(GARBAGE), ...framed(new Uint8Array())])
+    for (let size = 1; size <= stream.byteLength; size++) {
+      const splitter = new RpcSplitter(MAX_RPC_BYTES)
+      const verdicts = []
+      for (let at = 0; at < stream.byteLength; at += size) verdicts.push(...splitter.push(stream.subarray(at, at + size)))
+      assert.deepEqual(verdicts, ['ok', 'malformed', 'ok'], `chunks of ${size}`)
+    }
+    const oversize = new RpcSplitter(100)
+    assert.deepEqual(oversize.push(Uint8Array.from([...varint.encode(101), ...framed(GARBAGE)])), ['oversize'])
+    assert.equal(oversize.stopped, true)
+    assert.deepEqual(oversize.push(framed(GARBAGE)), [], 'nothing more is judged')
+    assert.deepEqual(new RpcSplitter(MAX_RPC_BYTES).push(new Uint8Array(9).fill(0xff)), ['framing'])
+    assert.deepEqual(new RpcSplitter(MAX_RPC_BYTES).push(new Uint8Array(8).fill(0xff)), [], 'an 8-byte prefix may still end')
+  })
+})
 
 describe('rpc guard', () => {
   it('bans a peer that sends undecodable RPCs; members on the relay keep their channel', async () => {
