@@ -4,10 +4,7 @@
  * `inbound.ts`); this class holds the channel's state and its one timer.
  */
 import type { RealtimeListener } from '@webxdc/types'
-import {
-  DEFAULT_SENDER_BURST, DEFAULT_SENDER_RATE, MAX_MESSAGE_SIZE, MAX_SEND_QUEUE, NEW_SENDER_BURST, NONCE_BYTES,
-  SENDER_ID_BYTES, SEND_PACE_FRACTION
-} from './constants.ts'
+import { MAX_MESSAGE_SIZE, NONCE_BYTES, SENDER_ID_BYTES } from './constants.ts'
 import { FrameKind, openFrame, sealFrame } from './envelope.ts'
 import type { FrameContents } from './envelope.ts'
 import { ChannelClosedError, MessageTooLargeError } from './errors.ts'
@@ -16,7 +13,6 @@ import type { InboundOptions } from './inbound.ts'
 import type { DerivedChannel } from './derive.ts'
 import type { FrameSource, PubSubPort, ValidationResult } from './pubsub-port.ts'
 import type { RealtimeStats } from './stats.ts'
-import { SendPacer } from './send-pacer.ts'
 
 /** What a channel needs from its surroundings: injected so tests control them. */
 export interface ChannelEnvironment {
@@ -50,8 +46,6 @@ export class RealtimeChannel implements RealtimeListener {
   private flushTimer: ReturnType<typeof setTimeout> | undefined
   private flushAt: number | undefined
   private publishing: Promise<void> = Promise.resolve()
-  private readonly pacer: SendPacer<{ kind: number, payload: Uint8Array }>
-  private paceTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor (derived: DerivedChannel, env: ChannelEnvironment, options: InboundOptions, onLeave: () => void) {
     this.derived = derived
@@ -59,12 +53,6 @@ export class RealtimeChannel implements RealtimeListener {
     this.onLeave = onLeave
     this.inbound = new InboundOrderer(options)
     this.senderId = env.randomBytes(SENDER_ID_BYTES)
-    const rate = options.senderRate ?? DEFAULT_SENDER_RATE
-    const burst = options.senderBurst ?? DEFAULT_SENDER_BURST
-    const firstBurst = Math.min(burst, options.newSenderBurst ?? NEW_SENDER_BURST)
-    this.pacer = new SendPacer(
-      { rate: rate * SEND_PACE_FRACTION, burst: Math.floor(burst * SEND_PACE_FRACTION) },
-      Math.floor(firstBurst / 2), MAX_SEND_QUEUE, env.now())
     this.unsubscribe = env.port.join(derived.topic, {
       validate: (data, source) => this.validate(data, source),
       deliver: (data) => { this.deliver(data) }
@@ -97,27 +85,8 @@ export class RealtimeChannel implements RealtimeListener {
   }
 
   private publishFrame (kind: number, payload: Uint8Array): void {
-    if (this.pacer.take(this.env.now())) {
-      this.sealAndPublish(kind, payload)
-      return
-    }
-    // the app may reuse its buffer once send() returns
-    if (!this.pacer.enqueue({ kind, payload: payload.slice() })) {
-      if (kind === FrameKind.Data) this.env.stats.sendDropped++
-      return
-    }
-    this.schedulePacing()
-  }
-
-  private schedulePacing (): void {
-    if (this.paceTimer !== undefined) return
-    const at = this.pacer.nextAt(this.env.now())
-    if (at === undefined) return
-    this.paceTimer = setTimeout(() => {
-      this.paceTimer = undefined
-      for (const { kind, payload } of this.pacer.release(this.env.now())) this.sealAndPublish(kind, payload)
-      this.schedulePacing()
-    }, Math.max(0, at - this.env.now()))
+    // at once: "connected at send time" is the time of this call
+    this.sealAndPublish(kind, payload)
   }
 
   private sealAndPublish (kind: number, payload: Uint8Array): void {
@@ -144,10 +113,6 @@ export class RealtimeChannel implements RealtimeListener {
     this.listener = undefined
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
     this.flushTimer = undefined
-    // frames still waiting for the sender budget are not sent (webxdc promises no delivery)
-    if (this.paceTimer !== undefined) clearTimeout(this.paceTimer)
-    this.paceTimer = undefined
-    this.pacer.clear()
     this.unsubscribe()
     this.onLeave()
   }
@@ -205,10 +170,6 @@ export class RealtimeChannel implements RealtimeListener {
     if (deadline === this.flushAt) return
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
     this.flushTimer = undefined
-    // frames still waiting for the sender budget are not sent (webxdc promises no delivery)
-    if (this.paceTimer !== undefined) clearTimeout(this.paceTimer)
-    this.paceTimer = undefined
-    this.pacer.clear()
     this.flushAt = deadline
     if (deadline === undefined) return
     this.flushTimer = setTimeout(() => {

@@ -110,21 +110,13 @@ export const DEFAULT_SENDER_RATE = 100
 export const DEFAULT_SENDER_BURST = 500
 
 /**
- * Frames a sender id not seen before may have accepted at once; its budget
- * then refills at the sender rate up to the full burst (5 s at 100/s). Stops
- * a member from buying a fresh 500-frame burst with each new sender id
- * (guess: a join sends 3 presence frames and perhaps a small state sync).
+ * Frames a sender id not seen before may have accepted at once: the full
+ * sender burst, so an app's burst right after a receiver joined arrives
+ * whole. Rotating sender ids buys nothing beyond the budget of the
+ * forwarding peer and its allowance of new ids (below), and a relay holds
+ * each of its clients to its own per-peer budget.
  */
-export const NEW_SENDER_BURST = 20
-
-/**
- * A sender paces itself below what receivers accept of it: this fraction of
- * their rate and burst, starting from half the new-sender burst (margin for
- * frames that the network bunches together; guess).
- */
-export const SEND_PACE_FRACTION = 0.8
-/** Frames a sender queues beyond its budget before it drops new ones (one full burst). */
-export const MAX_SEND_QUEUE = 500
+export const NEW_SENDER_BURST = DEFAULT_SENDER_BURST
 
 /**
  * Budget of one forwarding peer (gossipsub propagation source) per channel,

@@ -25,11 +25,6 @@ export interface RealtimeStats {
   delivered: number
   /** Inbound frames dropped, by reason. */
   dropped: Record<DropReason, number>
-  /**
-   * Frames `send()` took but dropped because the send queue was full: the app
-   * sent faster than receivers accept (`senderRate`) for too long.
-   */
-  sendDropped: number
   /** Publishes the network layer failed. */
   publishErrors: number
   /** Listener calls that threw (the error is logged and delivery goes on). */
@@ -44,7 +39,6 @@ export function emptyStats (): RealtimeStats {
       truncated: 0, oversize: 0, version: 0, auth: 0, replay: 0, stale: 0, flood: 0, sourceFlood: 0, sourceBytes: 0,
       newSenders: 0, tableFull: 0, bufferFull: 0, kind: 0
     },
-    sendDropped: 0,
     publishErrors: 0,
     listenerErrors: 0
   }

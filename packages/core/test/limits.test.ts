@@ -121,15 +121,12 @@ describe('limits per forwarding peer', () => {
     assert.equal(viaRelay, SOURCE_NEW_SENDER_BURST * RELAY_SOURCE_FACTOR)
   })
 
-  it('gives a new sender id a small burst, which grows to the full one at the sender rate', () => {
+  it('accepts a new sender id\'s burst whole, up to the sender burst (an app bursting right after a receiver joined)', () => {
     const o = new InboundOrderer<number>()
     let first = 0
-    for (let c = 0; c < 100; c++) if (receive(o, HONEST, senderId(1), c, T0) === 'accept') first++
+    for (let c = 0; c < 1_000; c++) if (receive(o, HONEST, senderId(1), c, T0) === 'accept') first++
     assert.equal(first, NEW_SENDER_BURST)
-    // 10 s later the bucket is full (500)
-    let later = 0
-    for (let c = first; c < first + 1_000; c++) if (receive(o, HONEST, senderId(1), c, T0 + 10_000) === 'accept') later++
-    assert.equal(later, 500)
+    assert.equal(NEW_SENDER_BURST, 500)
   })
 
   it('forgets peers whose budgets refilled, and keeps at most maxSources', () => {
