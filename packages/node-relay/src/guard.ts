@@ -1,23 +1,40 @@
 /**
- * The relay's self-protection at the connection level: per-IP connection
- * limits and temporary bans of peers disconnected for misbehaving.
+ * The relay's self-protection at the connection level, as a connection
+ * gater: per-address connection limits, per-address reservation limits (see
+ * `ReservationWarden`) and temporary bans of peers disconnected for
+ * misbehaving. A ban covers the peer id and the address it was connected
+ * from (IPv4, or IPv6 /64: see `addressKey`), since a fresh peer id costs
+ * nothing; bans live in a bounded table.
  */
 import type { ConnectionGater, Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { addressKey, directIp } from './address.ts'
+import { BanList } from './ban-list.ts'
 
-function ipOf (addr: Multiaddr): string | undefined {
-  return addr.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')?.value
+export interface GuardInit {
+  /** Open connections from one address. */
+  maxConnectionsPerIp: number
+  /** How long a ban lasts. */
+  banMs: number
+  /** Bans kept at once (peer ids and addresses together). */
+  maxBans: number
+  /** Refuses a circuit relay reservation (per-address cap). */
+  denyReservation?: (peer: PeerId) => boolean
+}
+
+function keyOf (addr: Multiaddr): string | undefined {
+  const ip = directIp(addr)
+  return ip === undefined ? undefined : addressKey(ip)
 }
 
 export class Guard {
   private libp2p: Libp2p | undefined
-  private readonly bans = new Map<string, number>()
-  private readonly maxPerIp: number
-  private readonly banMs: number
+  private readonly bans: BanList
+  private readonly init: GuardInit
 
-  constructor (maxPerIp: number, banMs: number) {
-    this.maxPerIp = maxPerIp
-    this.banMs = banMs
+  constructor (init: GuardInit) {
+    this.init = init
+    this.bans = new BanList(init.maxBans, init.banMs)
   }
 
   /** The node is created after its gater: bind it once it exists. */
@@ -26,17 +43,32 @@ export class Guard {
   }
 
   isBanned (peer: PeerId | string): boolean {
-    const id = peer.toString()
-    const until = this.bans.get(id)
-    if (until === undefined) return false
-    if (Date.now() < until) return true
-    this.bans.delete(id)
-    return false
+    return this.bans.has(`peer:${peer.toString()}`, Date.now())
   }
 
-  /** Refuses the peer for the ban period and closes its connections. */
+  /** `key` as given by `addressKey` (IPv4 address or IPv6 /64). */
+  isAddressBanned (key: string): boolean {
+    return this.bans.has(`addr:${key}`, Date.now())
+  }
+
+  /** Bans in force, by kind, for /metrics. */
+  banCount (kind: 'peer' | 'addr'): number {
+    return this.bans.count(Date.now(), `${kind}:`)
+  }
+
+  /**
+   * Refuses the peer and every address it is directly connected from for the
+   * ban period, and closes the peer's connections. Other peers already
+   * connected from those addresses keep their connections (a NAT may hold
+   * honest ones); new connections from there are refused.
+   */
   async ban (peer: PeerId): Promise<void> {
-    this.bans.set(peer.toString(), Date.now() + this.banMs)
+    const now = Date.now()
+    for (const connection of this.libp2p?.getConnections(peer) ?? []) {
+      const key = keyOf(connection.remoteAddr)
+      if (key !== undefined) this.bans.add(`addr:${key}`, now)
+    }
+    this.bans.add(`peer:${peer.toString()}`, now)
     await this.libp2p?.hangUp(peer).catch(() => {})
   }
 
@@ -46,14 +78,17 @@ export class Guard {
       denyDialPeer: (peer) => this.isBanned(peer),
       denyInboundEncryptedConnection: (peer) => this.isBanned(peer),
       denyInboundConnection: (maConn) => {
-        const ip = ipOf(maConn.remoteAddr)
-        if (ip === undefined || this.libp2p === undefined) return false
-        let fromIp = 0
+        const key = keyOf(maConn.remoteAddr)
+        if (key === undefined) return false
+        if (this.isAddressBanned(key)) return true
+        if (this.libp2p === undefined) return false
+        let fromAddress = 0
         for (const connection of this.libp2p.getConnections()) {
-          if (ipOf(connection.remoteAddr) === ip && ++fromIp >= this.maxPerIp) return true
+          if (keyOf(connection.remoteAddr) === key && ++fromAddress >= this.init.maxConnectionsPerIp) return true
         }
         return false
-      }
+      },
+      denyInboundRelayReservation: (peer) => this.isBanned(peer) || (this.init.denyReservation?.(peer) ?? false)
     }
   }
 }

@@ -8,6 +8,10 @@ export interface RelayGauges {
   connections: () => number
   reservations: () => number
   channels: () => number
+  /** Inbound sockets not yet upgraded to libp2p connections. */
+  pendingConnections?: () => number
+  /** Bans in force, by kind (peer ids, addresses). */
+  bans?: (kind: 'peer' | 'addr') => number
 }
 
 export class RelayMetrics {
@@ -20,6 +24,7 @@ export class RelayMetrics {
   readonly subscriptionsRefused: Counter<'reason'>
   readonly listenerErrors: Counter<'where'>
   readonly rpcsRefused: Counter<'reason'>
+  readonly pendingClosed: Counter<'reason'>
 
   constructor (gauges: RelayGauges) {
     const registers = [this.registry]
@@ -27,6 +32,15 @@ export class RelayMetrics {
     new Gauge({ name: 'rtmesh_relay_connections', help: 'Open libp2p connections', registers, collect () { this.set(gauges.connections()) } })
     new Gauge({ name: 'rtmesh_relay_reservations', help: 'Active circuit relay reservations', registers, collect () { this.set(gauges.reservations()) } })
     new Gauge({ name: 'rtmesh_relay_channels', help: 'Channel topics the relay carries', registers, collect () { this.set(gauges.channels()) } })
+    const { pendingConnections, bans } = gauges
+    new Gauge({ name: 'rtmesh_relay_pending_connections', help: 'Inbound sockets not yet upgraded to libp2p connections', registers, collect () { this.set(pendingConnections?.() ?? 0) } })
+    new Gauge({
+      name: 'rtmesh_relay_bans', help: 'Bans in force, by kind (peer, addr)', labelNames: ['kind'], registers,
+      collect () { this.set({ kind: 'peer' }, bans?.('peer') ?? 0); this.set({ kind: 'addr' }, bans?.('addr') ?? 0) }
+    })
+    this.pendingClosed = new Counter({
+      name: 'rtmesh_relay_pending_closed_total', help: 'Inbound sockets closed before they were upgraded, by reason (address_limit, banned, timeout)', labelNames: ['reason'], registers
+    })
     this.messagesForwarded = new Counter({ name: 'rtmesh_relay_messages_forwarded_total', help: 'Channel frames accepted for forwarding', registers })
     this.bytesForwarded = new Counter({ name: 'rtmesh_relay_bytes_forwarded_total', help: 'Bytes of channel frames accepted for forwarding', registers })
     this.framesRejected = new Counter({

@@ -41,6 +41,14 @@ export interface RelayOptions {
   messageBurst?: number
   /** How long a peer disconnected for misbehaving is refused. Default 60 s. */
   banMs?: number
+  /** Sockets one address (IPv4, or IPv6 /64) may hold before they become libp2p connections. Default 32. */
+  maxPendingConnectionsPerIp?: number
+  /** An inbound socket not upgraded to a libp2p connection (TCP or WebSocket, Noise, Yamux) within this is closed. Default 10 s. */
+  upgradeTimeoutMs?: number
+  /** Circuit relay reservations one address (IPv4, or IPv6 /64) may hold. Default 64. */
+  maxReservationsPerIp?: number
+  /** Bans kept at once (peer ids and addresses). Default 10 000. */
+  maxBans?: number
   /** Channel bytes one peer may send per second on average. Default 1 MiB. */
   bytesPerSecond?: number
   /** Channel bytes one peer may send in a burst. Default 4 MiB. */
@@ -74,6 +82,10 @@ export interface ResolvedRelayOptions {
   messagesPerSecond: number
   messageBurst: number
   banMs: number
+  maxPendingConnectionsPerIp: number
+  upgradeTimeoutMs: number
+  maxReservationsPerIp: number
+  maxBans: number
   bytesPerSecond: number
   byteBurst: number
   maxChannelsPerPeer: number
@@ -152,6 +164,10 @@ export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOption
     inboundConnectionsPerSecond: positive('inbound-connections-per-second', options.inboundConnectionsPerSecond, c.DEFAULT_INBOUND_CONNECTIONS_PER_SECOND),
     maxReservations: positive('max-reservations', options.maxReservations, c.DEFAULT_MAX_RESERVATIONS),
     relayDurationLimitMs: positive('relay-duration-limit', options.relayDurationLimitMs, c.DEFAULT_RELAY_DURATION_LIMIT_MS),
+    maxPendingConnectionsPerIp: positive('max-pending-connections-per-ip', options.maxPendingConnectionsPerIp, c.DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP),
+    upgradeTimeoutMs: positive('upgrade-timeout', options.upgradeTimeoutMs, c.DEFAULT_UPGRADE_TIMEOUT_MS),
+    maxReservationsPerIp: positive('max-reservations-per-ip', options.maxReservationsPerIp, c.DEFAULT_MAX_RESERVATIONS_PER_IP),
+    maxBans: positive('max-bans', options.maxBans, c.DEFAULT_MAX_BANS),
     relayDataLimit,
     messagesPerSecond: positive('messages-per-second', options.messagesPerSecond, c.DEFAULT_MESSAGES_PER_SECOND),
     messageBurst: positive('message-burst', options.messageBurst, c.DEFAULT_MESSAGE_BURST),

@@ -3,14 +3,11 @@
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
-import { tcp } from '@libp2p/tcp'
-import { webSockets } from '@libp2p/websockets'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -25,14 +22,15 @@ import type { DemoServer } from './demo.ts'
 import { ChannelCarrier } from './channels.ts'
 import { FLOOD_DISCONNECT_DROPS, RELAY_PROTOCOL } from './constants.ts'
 import { Federation } from './federation.ts'
-import { Guard } from './guard.ts'
+import { ConnectionDefences } from './defences.ts'
+import type { PendingConnections } from './pending.ts'
 import { RelayMetrics } from './metrics.ts'
 import { resolveRelayOptions } from './options.ts'
 import { MAX_RPC_BYTES, RpcGuard } from './rpc-guard.ts'
 import { RelayTrust } from './trust.ts'
 import type { RelayOptions, ResolvedRelayOptions } from './options.ts'
 
-export type RelayLibp2p = Libp2p<{ pubsub: GossipSub, relay: CircuitRelayService, identify: Identify }>
+export type RelayLibp2p = Libp2p<{ pubsub: GossipSub, relay: CircuitRelayService, identify: Identify, pending: PendingConnections }>
 
 export interface Relay {
   /** The relay's peer id. */
@@ -73,33 +71,22 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const log: Logger = options.logger ?? pino({ level: 'info' }, pino.destination(2))
   const listen = listenAddrs(o)
 
-  const guard = new Guard(o.maxConnectionsPerIp, o.banMs)
+  const defences = new ConnectionDefences(o)
+  const { guard } = defences
   // the key also signs federation announcements
   const privateKey = o.privateKey ?? await generateKeyPair('Ed25519')
   const libp2p: RelayLibp2p = await createLibp2p({
     privateKey,
     addresses: { listen, announce: o.announce },
-    transports: [
-      webSockets(o.tls === undefined ? {} : { https: { cert: o.tls.cert as string, key: o.tls.key as string } }),
-      tcp()
-    ],
+    transports: defences.transports(),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: guard.gater(),
-    connectionManager: {
-      maxConnections: o.maxConnections,
-      inboundConnectionThreshold: o.inboundConnectionsPerSecond,
-      maxIncomingPendingConnections: Math.min(o.maxConnections, 256)
-    },
+    connectionManager: defences.connectionManager(),
     services: {
       identify: identify(),
-      relay: circuitRelayServer({
-        reservations: {
-          maxReservations: o.maxReservations,
-          defaultDurationLimit: o.relayDurationLimitMs,
-          defaultDataLimit: o.relayDataLimit
-        }
-      }),
+      relay: defences.relayServer(),
+      pending: defences.pendingService(),
       // A relay is every local member's mesh peer: it grafts all of them (Dhi
       // as large as its connection limit), since with no history gossip a
       // subscriber outside the mesh would miss frames.
@@ -119,8 +106,11 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const metrics = new RelayMetrics({
     connections: () => libp2p.getConnections().length,
     reservations: () => libp2p.services.relay.reservations.size,
-    channels: channelCount
+    channels: channelCount,
+    pendingConnections: () => defences.pendingCount(),
+    bans: (kind) => guard.banCount(kind)
   })
+  defences.start(libp2p, metrics)
   const rpcGuard = new RpcGuard({ libp2p, guard, metrics, log, maxRpcBytes: MAX_RPC_BYTES })
   rpcGuard.start()
   const carrier = new ChannelCarrier({
@@ -181,6 +171,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
         federation.stop()
         carrier.stop()
         rpcGuard.stop()
+        defences.stop()
         await Promise.all([admin?.close(), demo?.close(), libp2p.stop()])
       })()
       await stopping
