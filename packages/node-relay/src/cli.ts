@@ -10,8 +10,9 @@ import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '@rtmesh/core'
 import { pino } from 'pino'
 import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_DEMO_PORT, DEFAULT_HOST, DEFAULT_PORT, SHUTDOWN_TIMEOUT_MS } from './constants.ts'
-import { KeyFileError, TlsFileError } from './errors.ts'
+import { KeyFileError, ListenError, TlsFileError } from './errors.ts'
 import { loadOrCreateKey } from './identity.ts'
+import { toListenError } from './listen-errors.ts'
 import { createRelay } from './relay.ts'
 import type { Relay } from './relay.ts'
 import type { RelayOptions } from './options.ts'
@@ -56,7 +57,7 @@ Options (environment variable in brackets):
   --bytes-per-second <n>          channel bytes per peer per second [RTMESH_BYTES_PER_SECOND] (default 1048576)
   --byte-burst <n>                channel bytes per peer in a burst [RTMESH_BYTE_BURST] (default 4194304)
   --max-channels-per-peer <n>     channels one client can make the relay carry [RTMESH_MAX_CHANNELS_PER_PEER] (default 64)
-  --max-channels <n>              channels the relay carries in all [RTMESH_MAX_CHANNELS] (default 10000)
+  --max-channels <n>              channels the relay carries in all, at most 3000 [RTMESH_MAX_CHANNELS] (default 2000)
   --log-level <level>             ${LOG_LEVELS.join(', ')} [RTMESH_LOG_LEVEL] (default info)
   --json                          print one JSON line {"peerId","multiaddrs"} on stdout when ready
   --help                          show this help
@@ -212,7 +213,8 @@ export async function main (argv: string[], env: Record<string, string | undefin
       : undefined
     const privateKey = command.keyFile === undefined ? undefined : await loadOrCreateKey(command.keyFile)
     const logger = pino({ level: command.logLevel, base: { name: NAME } }, pino.destination(2))
-    relay = await createRelay({ ...command.options, ...defined({ privateKey, tls }), logger })
+    const options: RelayOptions = { ...command.options, ...defined({ privateKey, tls }), logger }
+    relay = await createRelay(options).catch((err: unknown) => { throw toListenError(err, options) ?? err })
     if (privateKey === undefined) logger.warn('no --key-file: this relay gets a new peer id on every start')
   } catch (err) {
     if (err instanceof UsageError || err instanceof TlsFileError || err instanceof InvalidOptionError) {
@@ -220,6 +222,7 @@ export async function main (argv: string[], env: Record<string, string | undefin
       return fail(`${message} (see --help)`, 2)
     }
     if (err instanceof KeyFileError) return fail(`--key-file: ${err.message}`, 2)
+    if (err instanceof ListenError) return fail(err.message, 2)
     return fail(`could not start: ${(err as Error).message}`, 1)
   }
 

@@ -108,31 +108,27 @@ function positive (option: string, value: unknown, fallback: number): number {
   return value
 }
 
-function addrs (option: string, value: unknown): string[] {
+function atMost (option: string, value: number, max: number): number {
+  if (value > max) throw new InvalidOptionError(option, `must be at most ${max}`)
+  return value
+}
+
+/** A list option whose items `parse` normalizes (and throws on). */
+function list (option: string, value: unknown, what: string, parse: (item: string) => string): string[] {
   if (value === undefined) return []
-  if (!Array.isArray(value)) throw new InvalidOptionError(option, 'must be a list of multiaddrs')
+  if (!Array.isArray(value)) throw new InvalidOptionError(option, `must be a list of ${what}s`)
   return value.map((item: unknown) => {
     try {
       if (typeof item !== 'string') throw new TypeError('not a string')
-      return multiaddr(item).toString()
+      return parse(item)
     } catch {
-      throw new InvalidOptionError(option, `not a valid multiaddr: ${String(item)}`)
+      throw new InvalidOptionError(option, `not a valid ${what}: ${String(item)}`)
     }
   })
 }
 
-function peerIds (option: string, value: unknown): string[] {
-  if (value === undefined) return []
-  if (!Array.isArray(value)) throw new InvalidOptionError(option, 'must be a list of peer ids')
-  return value.map((item: unknown) => {
-    try {
-      if (typeof item !== 'string') throw new TypeError('not a string')
-      return peerIdFromString(item).toString()
-    } catch {
-      throw new InvalidOptionError(option, `not a valid peer id: ${String(item)}`)
-    }
-  })
-}
+const addrs = (option: string, value: unknown): string[] => list(option, value, 'multiaddr', (item) => multiaddr(item).toString())
+const peerIds = (option: string, value: unknown): string[] => list(option, value, 'peer id', (item) => peerIdFromString(item).toString())
 
 export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOptions {
   const host = options.host ?? c.DEFAULT_HOST
@@ -164,17 +160,17 @@ export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOption
     inboundConnectionsPerSecond: positive('inbound-connections-per-second', options.inboundConnectionsPerSecond, c.DEFAULT_INBOUND_CONNECTIONS_PER_SECOND),
     maxReservations: positive('max-reservations', options.maxReservations, c.DEFAULT_MAX_RESERVATIONS),
     relayDurationLimitMs: positive('relay-duration-limit', options.relayDurationLimitMs, c.DEFAULT_RELAY_DURATION_LIMIT_MS),
-    maxPendingConnectionsPerIp: positive('max-pending-connections-per-ip', options.maxPendingConnectionsPerIp, c.DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP),
-    upgradeTimeoutMs: positive('upgrade-timeout', options.upgradeTimeoutMs, c.DEFAULT_UPGRADE_TIMEOUT_MS),
-    maxReservationsPerIp: positive('max-reservations-per-ip', options.maxReservationsPerIp, c.DEFAULT_MAX_RESERVATIONS_PER_IP),
-    maxBans: positive('max-bans', options.maxBans, c.DEFAULT_MAX_BANS),
     relayDataLimit,
     messagesPerSecond: positive('messages-per-second', options.messagesPerSecond, c.DEFAULT_MESSAGES_PER_SECOND),
     messageBurst: positive('message-burst', options.messageBurst, c.DEFAULT_MESSAGE_BURST),
     banMs: positive('ban', options.banMs, c.DEFAULT_BAN_MS),
+    maxPendingConnectionsPerIp: positive('max-pending-connections-per-ip', options.maxPendingConnectionsPerIp, c.DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP),
+    upgradeTimeoutMs: positive('upgrade-timeout', options.upgradeTimeoutMs, c.DEFAULT_UPGRADE_TIMEOUT_MS),
+    maxReservationsPerIp: positive('max-reservations-per-ip', options.maxReservationsPerIp, c.DEFAULT_MAX_RESERVATIONS_PER_IP),
+    maxBans: positive('max-bans', options.maxBans, c.DEFAULT_MAX_BANS),
     bytesPerSecond: positive('bytes-per-second', options.bytesPerSecond, c.DEFAULT_BYTES_PER_SECOND),
     byteBurst: positive('byte-burst', options.byteBurst, c.DEFAULT_BYTE_BURST),
     maxChannelsPerPeer: positive('max-channels-per-peer', options.maxChannelsPerPeer, c.DEFAULT_MAX_CHANNELS_PER_PEER),
-    maxChannels: positive('max-channels', options.maxChannels, c.DEFAULT_MAX_CHANNELS)
+    maxChannels: atMost('max-channels', positive('max-channels', options.maxChannels, c.DEFAULT_MAX_CHANNELS), c.MAX_CHANNELS_LIMIT)
   }
 }
