@@ -10,6 +10,10 @@ import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '@rtmesh/core'
 import { pino } from 'pino'
 import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_DEMO_PORT, DEFAULT_HOST, DEFAULT_PORT, SHUTDOWN_TIMEOUT_MS } from './constants.ts'
+import {
+  DEFAULT_MAX_BANS, DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP, DEFAULT_MAX_RESERVATIONS_PER_IP, DEFAULT_RELAY_DATA_LIMIT,
+  DEFAULT_RELAY_DURATION_LIMIT_MS, DEFAULT_UPGRADE_TIMEOUT_MS
+} from './constants.ts'
 import { KeyFileError, ListenError, TlsFileError } from './errors.ts'
 import { loadOrCreateKey } from './identity.ts'
 import { toListenError } from './listen-errors.ts'
@@ -52,6 +56,13 @@ Options (environment variable in brackets):
   --max-connections <n>           [RTMESH_MAX_CONNECTIONS] (default 4096)
   --max-connections-per-ip <n>    [RTMESH_MAX_CONNECTIONS_PER_IP] (default 512)
   --max-reservations <n>          circuit relay slots [RTMESH_MAX_RESERVATIONS] (default 1024)
+  --max-reservations-per-ip <n>   circuit relay slots one address (IPv4, IPv6 /64) may hold [RTMESH_MAX_RESERVATIONS_PER_IP] (default ${DEFAULT_MAX_RESERVATIONS_PER_IP})
+  --relay-duration-limit <s>      a relayed connection is reset after this long [RTMESH_RELAY_DURATION_LIMIT] (default ${DEFAULT_RELAY_DURATION_LIMIT_MS / 1_000})
+  --relay-data-limit <bytes>      ... or after this many bytes [RTMESH_RELAY_DATA_LIMIT] (default ${DEFAULT_RELAY_DATA_LIMIT})
+  --max-pending-connections-per-ip <n>
+                                  sockets one address may hold before they are libp2p connections [RTMESH_MAX_PENDING_CONNECTIONS_PER_IP] (default ${DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP})
+  --upgrade-timeout <s>           a socket not a libp2p connection by then (WebSocket upgrade, Noise, Yamux) is closed [RTMESH_UPGRADE_TIMEOUT] (default ${DEFAULT_UPGRADE_TIMEOUT_MS / 1_000})
+  --max-bans <n>                  bans kept at once (peer ids and addresses) [RTMESH_MAX_BANS] (default ${DEFAULT_MAX_BANS})
   --messages-per-second <n>       channel frames per peer per second [RTMESH_MESSAGES_PER_SECOND] (default 100)
   --message-burst <n>             frames per peer in a burst [RTMESH_MESSAGE_BURST] (default 400)
   --bytes-per-second <n>          channel bytes per peer per second [RTMESH_BYTES_PER_SECOND] (default 1048576)
@@ -77,6 +88,8 @@ const FLAGS = {
   'admin-port': { type: 'string' }, 'no-admin': { type: 'boolean' },
   demo: { type: 'boolean' }, 'demo-port': { type: 'string' }, 'max-connections': { type: 'string' },
   'max-connections-per-ip': { type: 'string' }, 'max-reservations': { type: 'string' },
+  'max-reservations-per-ip': { type: 'string' }, 'relay-duration-limit': { type: 'string' }, 'relay-data-limit': { type: 'string' },
+  'max-pending-connections-per-ip': { type: 'string' }, 'upgrade-timeout': { type: 'string' }, 'max-bans': { type: 'string' },
   'messages-per-second': { type: 'string' }, 'message-burst': { type: 'string' }, 'log-level': { type: 'string' },
   json: { type: 'boolean' }, help: { type: 'boolean' }, version: { type: 'boolean' }
 } as const
@@ -157,6 +170,12 @@ export function parseCommand (argv: string[], env: Record<string, string | undef
       maxConnections: positiveInt('max-connections', int('max-connections')),
       maxConnectionsPerIp: positiveInt('max-connections-per-ip', int('max-connections-per-ip')),
       maxReservations: positiveInt('max-reservations', int('max-reservations')),
+      maxReservationsPerIp: positiveInt('max-reservations-per-ip', int('max-reservations-per-ip')),
+      relayDurationLimitMs: seconds('relay-duration-limit', positiveInt('relay-duration-limit', int('relay-duration-limit'))),
+      relayDataLimit: bytes(positiveInt('relay-data-limit', int('relay-data-limit'))),
+      maxPendingConnectionsPerIp: positiveInt('max-pending-connections-per-ip', int('max-pending-connections-per-ip')),
+      upgradeTimeoutMs: seconds('upgrade-timeout', positiveInt('upgrade-timeout', int('upgrade-timeout'))),
+      maxBans: positiveInt('max-bans', int('max-bans')),
       messagesPerSecond: positiveInt('messages-per-second', int('messages-per-second')),
       messageBurst: positiveInt('message-burst', int('message-burst'))
     })
@@ -171,6 +190,16 @@ export function parseCommand (argv: string[], env: Record<string, string | undef
     tlsKey,
     options
   }
+}
+
+/** Whole seconds on the command line, milliseconds in the options (at most a day: longer is a typo). */
+function seconds (flag: string, value: number | undefined): number | undefined {
+  if (value !== undefined && value > 86_400) throw new UsageError(`--${flag}: at most 86400 seconds, got ${value}`)
+  return value === undefined ? undefined : value * 1_000
+}
+
+function bytes (value: number | undefined): bigint | undefined {
+  return value === undefined ? undefined : BigInt(value)
 }
 
 function positiveInt (flag: string, value: number | undefined): number | undefined {
