@@ -9,6 +9,7 @@ import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
+import type { Logger } from 'pino'
 import { webSockets } from '@libp2p/websockets'
 import { DEFAULT_MAX_PENDING_CONNECTIONS, RESERVATION_SWEEP_MS } from './constants.ts'
 import { Guard } from './guard.ts'
@@ -26,17 +27,24 @@ export class ConnectionDefences {
   readonly warden: ReservationWarden
   private readonly o: ResolvedRelayOptions
   private metrics: RelayMetrics | undefined
+  private log: Logger | undefined
   private pending: PendingConnections | undefined
 
   constructor (o: ResolvedRelayOptions) {
     this.o = o
-    this.warden = new ReservationWarden(o.maxReservationsPerIp, RESERVATION_SWEEP_MS)
+    this.warden = new ReservationWarden(o.maxReservationsPerIp, RESERVATION_SWEEP_MS, this.onError)
     this.guard = new Guard({
       maxConnectionsPerIp: o.maxConnectionsPerIp,
       banMs: o.banMs,
       maxBans: o.maxBans,
       denyReservation: (peer) => this.warden.deny(peer)
     })
+  }
+
+  /** A bug in one of our listeners: counted in `rtmesh_relay_listener_errors_total`; the caller logs it. */
+  private readonly onError = (where: string, err: unknown): void => {
+    this.metrics?.listenerErrors.inc({ where })
+    this.log?.error({ err, where }, 'error in a relay event listener')
   }
 
   transports (): [ReturnType<typeof webSockets>, ReturnType<typeof tcp>] {
@@ -74,7 +82,8 @@ export class ConnectionDefences {
       maxPerAddress: this.o.maxPendingConnectionsPerIp,
       timeoutMs: this.o.upgradeTimeoutMs,
       isAddressBanned: (key) => this.guard.isAddressBanned(key),
-      onClose: (reason: PendingCloseReason) => { this.metrics?.pendingClosed.inc({ reason }) }
+      onClose: (reason: PendingCloseReason) => { this.metrics?.pendingClosed.inc({ reason }) },
+      onError: this.onError
     })
     return (components) => {
       this.pending = create(components)
@@ -88,8 +97,9 @@ export class ConnectionDefences {
   }
 
   /** Once the node exists (and is started), after `guard.bind`. */
-  start (libp2p: Libp2p<{ relay: CircuitRelayService }>, metrics: RelayMetrics): void {
+  start (libp2p: Libp2p<{ relay: CircuitRelayService }>, metrics: RelayMetrics, log: Logger): void {
     this.metrics = metrics
+    this.log = log
     this.warden.start(libp2p)
   }
 

@@ -20,6 +20,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import type { ComponentLogger, Connection, Libp2pEvents, Listener, Logger, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { addressKey, socketKey, socketKeyOf } from './address.ts'
 
 /** Why a socket was closed before it became a connection. */
@@ -34,6 +35,8 @@ export interface PendingConnectionsInit {
   isAddressBanned: (key: string) => boolean
   /** Called for each socket closed by this service. */
   onClose?: (reason: PendingCloseReason) => void
+  /** An error in one of our event listeners (a bug: logged here, and counted by the caller). */
+  onError?: (where: string, err: unknown) => void
 }
 
 export interface PendingConnectionsComponents {
@@ -49,6 +52,10 @@ interface Entry {
 
 const CHANNEL = 'net.server.socket'
 
+function isWebSocket (addr: Multiaddr): boolean {
+  return addr.getComponents().some((c) => c.name === 'ws' || c.name === 'wss')
+}
+
 function isSocketMessage (message: unknown): message is { socket: Socket } {
   return typeof message === 'object' && message !== null && 'socket' in message
 }
@@ -57,7 +64,8 @@ export class PendingConnections implements Startable {
   private readonly init: PendingConnectionsInit
   private readonly components: PendingConnectionsComponents
   private readonly log: Logger
-  private readonly ports = new Set<number>()
+  /** Our listening ports and what listens there; a client may use one source port towards both. */
+  private readonly ports = new Map<number, 'ws' | 'tcp'>()
   private readonly pending = new Map<string, Entry>()
   private readonly perAddress = new Map<string, number>()
   private started = false
@@ -97,34 +105,51 @@ export class PendingConnections implements Startable {
     this.ports.clear()
   }
 
-  private readonly onListening = (event: CustomEvent<Listener>): void => {
-    for (const addr of event.detail.getAddrs()) {
-      const port = addr.getComponents().find((c) => c.name === 'tcp')?.value
-      if (port !== undefined) this.ports.add(Number(port))
+  private guard (where: string, fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      this.log.error('error in %s - %e', where, err)
+      this.init.onError?.(where, err)
     }
+  }
+
+  private readonly onListening = (event: CustomEvent<Listener>): void => {
+    this.guard('pending:listening', () => {
+      for (const addr of event.detail.getAddrs()) {
+        const port = addr.getComponents().find((c) => c.name === 'tcp')?.value
+        if (port !== undefined) this.ports.set(Number(port), isWebSocket(addr) ? 'ws' : 'tcp')
+      }
+    })
   }
 
   private readonly onSocketMessage = (message: unknown): void => {
     if (!isSocketMessage(message)) return
     const { socket } = message
-    if (socket.localPort === undefined || !this.ports.has(socket.localPort)) return
-    try {
-      this.admit(socket)
-    } catch (err) {
-      this.log.error('dropping a socket we could not track - %e', err)
-      socket.destroy()
-    }
+    const kind = socket.localPort === undefined ? undefined : this.ports.get(socket.localPort)
+    if (kind === undefined) return
+    this.guard('pending:socket', () => {
+      try {
+        this.admit(socket, kind)
+      } catch (err) {
+        socket.destroy() // a socket we cannot track is not kept
+        throw err
+      }
+    })
   }
 
-  private admit (socket: Socket): void {
+  private admit (socket: Socket, kind: 'ws' | 'tcp'): void {
     const ip = socket.remoteAddress
     const port = socket.remotePort
     const address = ip === undefined ? undefined : addressKey(ip)
-    const id = ip === undefined || port === undefined ? undefined : socketKey(ip, port)
-    if (address === undefined || id === undefined) {
+    const key = ip === undefined || port === undefined ? undefined : socketKey(ip, port)
+    if (address === undefined || key === undefined) {
       socket.destroy() // already closed, or not an IP socket
       return
     }
+    const id = `${key}|${kind}`
+    this.pending.get(id)?.socket.destroy() // cannot happen: one socket per remote ip, port and listener at a time
+    this.forget(id)
     if (this.init.isAddressBanned(address)) {
       this.refuse(socket, 'banned')
       return
@@ -136,8 +161,6 @@ export class PendingConnections implements Startable {
     }
     const timer = setTimeout(() => { this.expire(id) }, this.init.timeoutMs)
     timer.unref()
-    this.pending.get(id)?.socket.destroy() // cannot happen: one socket per ip and port at a time
-    this.forget(id)
     this.pending.set(id, { socket, address, timer })
     this.perAddress.set(address, held + 1)
     socket.once('close', () => {
@@ -159,10 +182,12 @@ export class PendingConnections implements Startable {
   }
 
   private readonly onConnectionOpen = (event: CustomEvent<Connection>): void => {
-    const connection = event.detail
-    if (connection.direction !== 'inbound') return
-    const id = socketKeyOf(connection.remoteAddr)
-    if (id !== undefined) this.forget(id)
+    this.guard('pending:connection-open', () => {
+      const { direction, remoteAddr } = event.detail
+      if (direction !== 'inbound') return
+      const key = socketKeyOf(remoteAddr)
+      if (key !== undefined) this.forget(`${key}|${isWebSocket(remoteAddr) ? 'ws' : 'tcp'}`)
+    })
   }
 
   private forget (id: string): void {

@@ -110,7 +110,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     pendingConnections: () => defences.pendingCount(),
     bans: (kind) => guard.banCount(kind)
   })
-  defences.start(libp2p, metrics)
+  defences.start(libp2p, metrics, log)
   const rpcGuard = new RpcGuard({ libp2p, guard, metrics, log, maxRpcBytes: MAX_RPC_BYTES })
   rpcGuard.start()
   const carrier = new ChannelCarrier({

@@ -18,17 +18,20 @@ export class ReservationWarden {
   private readonly sweepMs: number
   private libp2p: ReservingLibp2p | undefined
   private timer: ReturnType<typeof setInterval> | undefined
+  private readonly onError: (where: string, err: unknown) => void
 
-  constructor (maxPerAddress: number, sweepMs: number) {
+  /** `onError`: an error in our listener or timer (a bug), to log and count. */
+  constructor (maxPerAddress: number, sweepMs: number, onError: (where: string, err: unknown) => void) {
     this.maxPerAddress = maxPerAddress
     this.sweepMs = sweepMs
+    this.onError = onError
   }
 
   start (libp2p: ReservingLibp2p): void {
     if (this.libp2p !== undefined) return
     this.libp2p = libp2p
     libp2p.addEventListener('peer:disconnect', this.onDisconnect)
-    this.timer = setInterval(() => { this.sweep() }, this.sweepMs)
+    this.timer = setInterval(() => { this.guard('reservations:sweep', () => { this.sweep() }) }, this.sweepMs)
     this.timer.unref()
   }
 
@@ -59,8 +62,16 @@ export class ReservationWarden {
     return false
   }
 
+  private guard (where: string, fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      this.onError(where, err)
+    }
+  }
+
   private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
-    this.release(event.detail)
+    this.guard('reservations:disconnect', () => { this.release(event.detail) })
   }
 
   private release (peer: PeerId): void {

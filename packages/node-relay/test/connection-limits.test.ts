@@ -16,6 +16,7 @@ import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import type { TCPSocketOptions } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { deriveChannel } from '@rtmesh/core'
@@ -58,11 +59,11 @@ async function metrics (relay: Relay): Promise<string> {
 
 type Client = Libp2p<{ pubsub: GossipSub }>
 
-/** A libp2p node whose TCP dials leave from `localAddress`, with gossipsub as rtmesh members run it. */
+/** A libp2p node whose TCP dials leave from `localAddress` (WebSocket dials from 127.0.0.1), with gossipsub as rtmesh members run it. */
 async function startClient (localAddress: string): Promise<Client> {
   const dialOpts: TCPSocketOptions & { localAddress: string } = { localAddress }
   return await createLibp2p({
-    transports: [tcp({ dialOpts })],
+    transports: [tcp({ dialOpts }), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: {
@@ -167,14 +168,15 @@ describe('relay connection limits', () => {
     const timeoutMs = 2_000
     const { relay, ws, tcp: tcpAddr } = await startRelay({ upgradeTimeoutMs: timeoutMs })
     const honest = await startClient('127.0.0.2')
+    const browserLike = await startClient('127.0.0.1') // dials over WebSockets
     const attack = silentSockets(1_000, '127.0.0.3', [portOf(tcpAddr), portOf(ws)])
     try {
       // every socket got an answer: accepted (then held or closed by the relay) or refused
       await waitFor('the 1 000 attacking sockets to connect', () => attack.connected() + attack.closed() >= 1_000, 10_000)
       const attackStarted = Date.now()
-      const ms = await connectWithin(honest, tcpAddr, 2_000)
-      t.diagnostic(`honest peer connected in ${ms} ms; ${1_000 - attack.closed()} silent sockets still open then`)
-      assert.ok(ms < 2_000)
+      const [ms, wsMs] = await Promise.all([connectWithin(honest, tcpAddr, 2_000), connectWithin(browserLike, ws, 2_000)])
+      t.diagnostic(`honest peers connected in ${ms} ms (TCP) and ${wsMs} ms (WebSockets); ${1_000 - attack.closed()} silent sockets still open then`)
+      assert.ok(ms < 2_000 && wsMs < 2_000)
 
       await waitFor('every silent socket to be closed', () => attack.closed() === 1_000, timeoutMs + 5_000)
       t.diagnostic(`all silent sockets closed ${Date.now() - attackStarted} ms after the honest peer started dialing`)
@@ -182,11 +184,12 @@ describe('relay connection limits', () => {
       assert.ok(metricValue(text, 'rtmesh_relay_pending_closed_total', 'reason="timeout"') > 0, 'some were held until the timeout')
       assert.ok(metricValue(text, 'rtmesh_relay_pending_closed_total', 'reason="address_limit"') > 0, 'most were refused at once')
       assert.equal(metricValue(text, 'rtmesh_relay_pending_connections'), 0)
-      // the honest connection outlived the upgrade timeout: only sockets never upgraded are closed
-      assert.ok(honest.getConnections().some((c) => c.status === 'open'), 'the honest connection is still open')
+      // the honest connections outlived the upgrade timeout: only sockets never upgraded are closed
+      assert.ok(honest.getConnections().some((c) => c.status === 'open'), 'the honest TCP connection is still open')
+      assert.ok(browserLike.getConnections().some((c) => c.status === 'open'), 'the honest WebSocket connection is still open')
     } finally {
       for (const socket of attack.sockets) socket.destroy()
-      await honest.stop()
+      await Promise.all([honest.stop(), browserLike.stop()])
       await relay.stop()
     }
   })
