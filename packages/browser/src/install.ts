@@ -19,6 +19,8 @@ export interface ConnectionStatus {
   peers: number
   /** Members this page is directly connected to (WebRTC). */
   direct: number
+  /** Sends dropped because no peer could receive them: made before the node was up, or while it had no connection (sends are never kept for later). */
+  unsent: number
 }
 
 export interface InstalledWebxdc {
@@ -58,11 +60,11 @@ export function installWebxdc (config: WebxdcConfig, target: WebxdcHost = global
     .then((n) => { started = n; return n })
   const onError = (err: unknown): void => { console.error('rtmesh:', err) }
   node.catch(onError)
-  const realtime = lazyWebxdc(node, identity, onError)
+  const lazy = lazyWebxdc(node, identity, onError)
   const existing = target.webxdc ?? {}
   const selfAddr = typeof existing.selfAddr === 'string' ? existing.selfAddr : (config.selfAddr ?? randomAddr())
   const selfName = typeof existing.selfName === 'string' ? existing.selfName : (config.selfName ?? selfAddr)
-  const webxdc = Object.assign(existing, { selfAddr, selfName }, realtime)
+  const webxdc = Object.assign(existing, { selfAddr, selfName }, lazy.webxdc)
   target.webxdc = webxdc
   const relayIds = new Set(config.relays.map((r) => multiaddr(r).getComponents().findLast((c) => c.name === 'p2p')?.value))
 
@@ -70,14 +72,14 @@ export function installWebxdc (config: WebxdcConfig, target: WebxdcHost = global
     webxdc,
     node,
     status: () => {
-      if (started === undefined) return { state: 'starting', relays: 0, peers: 0, direct: 0 }
+      if (started === undefined) return { state: 'starting', relays: 0, peers: 0, direct: 0, unsent: lazy.unsent() }
       const relays = new Set(started.libp2p.getConnections()
         .filter((c) => c.status === 'open' && relayIds.has(c.remotePeer.toString()))
         .map((c) => c.remotePeer.toString())).size
       const members = started.members(identity)
       const direct = members.filter((m) => m.direct).length
       const state = direct > 0 ? 'direct' : relays > 0 ? 'relayed' : 'offline'
-      return { state, relays, peers: members.length, direct }
+      return { state, relays, peers: members.length, direct, unsent: lazy.unsent() }
     },
     stop: async () => { await (await node).stop() }
   }
