@@ -41,16 +41,25 @@ async function startNode (peer: Peer): Promise<void> {
   emit({ k: 'started', name: peer.spec.name, peerId: peer.node.peerId, at: Date.now() })
 }
 
+/**
+ * Joins a channel. The membership's `joined` time is when the join call
+ * began: the report lets a message reach a member only if its join began
+ * while the message was still in flight.
+ */
 function join (peer: Peer, spec: ChannelSpec): void {
-  if (peer.node === undefined) return
+  const node = peer.node
+  if (node === undefined) return
   const identity = { secret: hexToBytes(spec.secretHex), chatId: spec.chatId, appId: spec.appId }
-  const channel = peer.node.webxdc(identity).joinRealtimeChannel()
+  const at = Date.now()
+  const channel = node.webxdc(identity).joinRealtimeChannel()
   channel.setListener((data) => {
+    // a killed peer's app is gone (its node may still be stopping): nothing reaches it
+    if (peer.node !== node) return
     const decoded = decodePayload(data)
     if (decoded !== undefined) emit({ k: 'recv', id: decoded.id, name: peer.spec.name, channel: spec.label, at: Date.now(), sentAt: decoded.sentAt, from: decoded.channel })
   })
   peer.channels.set(spec.label, { spec, channel })
-  emit({ k: 'joined', name: peer.spec.name, channel: spec.label, at: Date.now() })
+  emit({ k: 'joined', name: peer.spec.name, channel: spec.label, at })
 }
 
 function every (peer: Peer, rate: number, untilMs: number, fn: () => void): void {

@@ -24,7 +24,13 @@ export interface RunReport {
   duplicates: number
   /** Deliveries of a message to a member of another channel. */
   crossChannel: number
-  /** Deliveries to a peer of a message sent while it was not a member. */
+  /**
+   * Deliveries that break the ephemeral rule (tests/README.md, "The
+   * report"): to a peer whose membership, the one it received the message
+   * in, began after the message's flight had ended: after both its last
+   * delivery to a peer that was a member when it was sent and `settleMs`
+   * (2 s) after its sending. Also deliveries outside any membership.
+   */
   sentWhileAway: number
   latencyMs: { p50: number, p90: number, p99: number, max: number, count: number }
   /** Joins made while traffic flowed (churn, late joiners): join call to first message from an existing member. */
@@ -45,6 +51,31 @@ export function percentile (sorted: number[], q: number): number {
 }
 
 interface Interval { channel: string, from: number, connected: number | undefined, to: number }
+
+type Recv = Extract<PeerEvent, { k: 'recv' }>
+
+/** The membership of `peer` in `channel` that holds time `at`. */
+function membershipAt (members: Map<string, Interval[]>, peer: string, channel: string, at: number): Interval | undefined {
+  return members.get(peer)?.find((i) => i.channel === channel && i.from <= at && at <= i.to)
+}
+
+/**
+ * When each message's flight ended: the later of its last delivery to a
+ * peer that was a member of its channel when it was sent (membership began
+ * at or before the send and had not ended), and `boundMs` after the send.
+ */
+function flightEnds (sent: Array<Extract<PeerEvent, { k: 'sent' }>>, byMessage: Map<string, Recv[]>, members: Map<string, Interval[]>, boundMs: number): Map<string, number> {
+  const ends = new Map<string, number>()
+  for (const m of sent) {
+    let end = m.at + boundMs
+    for (const r of byMessage.get(m.id) ?? []) {
+      const membership = membershipAt(members, r.name, r.channel, r.at)
+      if (membership !== undefined && membership.channel === m.channel && membership.from <= m.at) end = Math.max(end, r.at)
+    }
+    ends.set(m.id, end)
+  }
+  return ends
+}
 
 /** Membership intervals per peer: joined (and first heard from a member) until left or killed. */
 function memberships (events: PeerEvent[], end: number): Map<string, Interval[]> {
@@ -84,8 +115,8 @@ export function buildReport (
   const grace = options.connectGraceMs ?? 1_000
   const sent = events.filter((e): e is Extract<PeerEvent, { k: 'sent' }> => e.k === 'sent')
   const honest = sent.filter((e) => e.kind === 'honest' && e.at <= endedAt - options.settleMs)
-  const recvs = events.filter((e): e is Extract<PeerEvent, { k: 'recv' }> => e.k === 'recv')
-  const byMessage = new Map<string, Array<Extract<PeerEvent, { k: 'recv' }>>>()
+  const recvs = events.filter((e): e is Recv => e.k === 'recv')
+  const byMessage = new Map<string, Recv[]>()
   for (const r of recvs) byMessage.set(r.id, [...(byMessage.get(r.id) ?? []), r])
 
   let expected = 0
@@ -117,15 +148,15 @@ export function buildReport (
     if (options.perMessage) perMessage[m.id] = { from: m.name, channel: m.channel, sentAt: m.at - startedAt, expected: expectedPeers, received }
   }
 
-  const sentById = new Map(sent.map((s) => [s.id, s]))
+  const flightEnd = flightEnds(sent, byMessage, members, options.settleMs)
   let crossChannel = 0
   let sentWhileAway = 0
   for (const r of recvs) {
     if (r.from !== r.channel) crossChannel++
-    const s = sentById.get(r.id)
-    if (s === undefined) continue
-    const intervals = members.get(r.name) ?? []
-    if (!intervals.some((i) => i.channel === r.channel && i.from <= s.at && s.at < i.to)) sentWhileAway++
+    const end = flightEnd.get(r.id)
+    if (end === undefined) continue
+    const membership = membershipAt(members, r.name, r.channel, r.at)
+    if (membership === undefined || membership.from >= end) sentWhileAway++
   }
 
   const joins: number[] = []
