@@ -32,11 +32,13 @@ describe('net report: the ephemeral rule', () => {
     // sent while R was away; R's join began 300 ms later, while it travelled
     const report = run(5_300, [sent('m', 5_000), recv('m', 'M', 5_030, 5_000), recv('m', 'R', 5_400, 5_000)])
     assert.equal(report.sentWhileAway, 0)
+    assert.equal(report.joinedInFlight, 1)
   })
 
   it('a slow message may reach a member that joined before it reached the members it was sent to', () => {
     const report = run(7_500, [sent('m', 5_000), recv('m', 'M', 7_600, 5_000), recv('m', 'R', 7_700, 5_000)])
     assert.equal(report.sentWhileAway, 0)
+    assert.equal(report.joinedInFlight, 1)
   })
 
   it('history: a message every member had, delivered to a member whose join began later and over 2 s after the send', () => {
@@ -57,5 +59,6 @@ describe('net report: the ephemeral rule', () => {
   it('members at send time are never counted, however late', () => {
     const report = run(20_000, [sent('m', 1_000), recv('m', 'M', 9_000, 1_000), recv('m', 'R', 2_000, 1_000)])
     assert.equal(report.sentWhileAway, 0)
+    assert.equal(report.joinedInFlight, 0)
   })
 })

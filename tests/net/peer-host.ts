@@ -33,10 +33,19 @@ function must (name: string): Peer {
   return peer
 }
 
+/**
+ * `RTMESH_NET_HISTORY_GOSSIP=<heartbeats>` turns gossipsub's history gossip
+ * (IHAVE of recent frames) back on in the peers: a control run, in which
+ * the churn scenario's returners must be caught receiving frames sent while
+ * they were away (`sentWhileAway` > 0).
+ */
+const HISTORY_GOSSIP = Number(process.env.RTMESH_NET_HISTORY_GOSSIP ?? 0)
+
 async function startNode (peer: Peer): Promise<void> {
   peer.node = await createRealtimeNode({
     bootstrap: peer.spec.bootstrap,
-    ...(peer.spec.listen ? { listen: ['/ip4/127.0.0.1/tcp/0'] } : {})
+    ...(peer.spec.listen ? { listen: ['/ip4/127.0.0.1/tcp/0'] } : {}),
+    ...(HISTORY_GOSSIP > 0 ? { gossipsub: { mcacheGossip: HISTORY_GOSSIP } } : {})
   })
   emit({ k: 'started', name: peer.spec.name, peerId: peer.node.peerId, at: Date.now() })
 }

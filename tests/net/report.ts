@@ -32,6 +32,11 @@ export interface RunReport {
    * (2 s) after its sending. Also deliveries outside any membership.
    */
   sentWhileAway: number
+  /**
+   * Deliveries the ephemeral rule allows to a member whose membership began
+   * after the message was sent: it joined while the message was in flight.
+   */
+  joinedInFlight: number
   latencyMs: { p50: number, p90: number, p99: number, max: number, count: number }
   /** Joins made while traffic flowed (churn, late joiners): join call to first message from an existing member. */
   joinTimeMs: { p50: number, p99: number, max: number, count: number }
@@ -149,14 +154,18 @@ export function buildReport (
   }
 
   const flightEnd = flightEnds(sent, byMessage, members, options.settleMs)
+  const sentById = new Map(sent.map((m) => [m.id, m]))
   let crossChannel = 0
   let sentWhileAway = 0
+  let joinedInFlight = 0
   for (const r of recvs) {
     if (r.from !== r.channel) crossChannel++
     const end = flightEnd.get(r.id)
-    if (end === undefined) continue
+    const sentAt = sentById.get(r.id)?.at
+    if (end === undefined || sentAt === undefined) continue
     const membership = membershipAt(members, r.name, r.channel, r.at)
     if (membership === undefined || membership.from >= end) sentWhileAway++
+    else if (membership.from > sentAt) joinedInFlight++
   }
 
   const joins: number[] = []
@@ -187,6 +196,7 @@ export function buildReport (
     duplicates,
     crossChannel,
     sentWhileAway,
+    joinedInFlight,
     latencyMs: { p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p99: percentile(latencies, 0.99), max: latencies[latencies.length - 1] ?? 0, count: latencies.length },
     joinTimeMs: { p50: percentile(joins, 0.5), p99: percentile(joins, 0.99), max: joins[joins.length - 1] ?? 0, count: joins.length },
     relays,
