@@ -7,6 +7,7 @@ import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
+import type { TCPSocketOptions } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import type { Libp2p } from '@libp2p/interface'
@@ -86,12 +87,15 @@ export function text (data: Uint8Array): string {
 /**
  * A plain gossipsub node outside rtmesh: it can learn a topic string and
  * publish anything on it. Its message ids are random so it can re-publish
- * bytes it has already seen (what a replaying attacker does).
+ * bytes it has already seen (what a replaying attacker does). With
+ * `localAddress` (e.g. 127.0.0.2) its TCP dials leave from that address, so
+ * that a relay's bans of it do not touch honest peers on 127.0.0.1.
  */
-export async function startRawNode (overrides: Partial<GossipsubOpts> = {}, listen = true): Promise<Libp2p<{ pubsub: GossipSub }>> {
+export async function startRawNode (overrides: Partial<GossipsubOpts> = {}, listen = true, localAddress?: string): Promise<Libp2p<{ pubsub: GossipSub }>> {
+  const dialOpts: TCPSocketOptions & { localAddress?: string } = localAddress === undefined ? {} : { localAddress }
   return await createLibp2p({
     addresses: { listen: listen ? [LOOPBACK_TCP] : [] },
-    transports: [tcp(), webSockets()],
+    transports: [tcp({ dialOpts }), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: {

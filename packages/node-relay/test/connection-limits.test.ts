@@ -8,23 +8,16 @@ import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { describe, it } from 'node:test'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
-import type { TCPSocketOptions } from '@libp2p/tcp'
-import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { deriveChannel } from '@rtmesh/core'
-import { createLibp2p } from 'libp2p'
 import { pino } from 'pino'
 import { createRelay } from '../src/relay.ts'
 import type { Relay } from '../src/relay.ts'
 import type { RelayOptions } from '../src/options.ts'
+import { startRawNode } from '../../core/test/helpers.ts'
 import { metricValue } from './helpers.ts'
 
 const HOP = '/libp2p/circuit/relay/0.2.0/hop'
@@ -61,20 +54,7 @@ type Client = Libp2p<{ pubsub: GossipSub }>
 
 /** A libp2p node whose TCP dials leave from `localAddress` (WebSocket dials from 127.0.0.1), with gossipsub as rtmesh members run it. */
 async function startClient (localAddress: string): Promise<Client> {
-  const dialOpts: TCPSocketOptions & { localAddress: string } = { localAddress }
-  return await createLibp2p({
-    transports: [tcp({ dialOpts }), webSockets()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({
-        globalSignaturePolicy: StrictNoSign,
-        allowPublishToZeroTopicPeers: true,
-        msgIdFn: () => crypto.getRandomValues(new Uint8Array(20))
-      })
-    }
-  })
+  return await startRawNode({}, false, localAddress)
 }
 
 /** Raw TCP sockets that connect and then say nothing; counts how many the far end closed. */
