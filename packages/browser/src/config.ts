@@ -8,7 +8,7 @@ import { InvalidOptionError } from '@rtmesh/core/portable'
 export interface WebxdcConfig {
   /** Relay multiaddrs to connect through (at least one). */
   relays: string[]
-  /** The chat's shared secret: at least 16 bytes. */
+  /** The chat's shared secret: 32 random bytes, or a passphrase string of at least 16 bytes (stretched with scrypt; see @rtmesh/core). */
   secret: Uint8Array | string
   chatId: string
   appId: string
