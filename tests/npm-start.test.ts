@@ -24,6 +24,11 @@ const READY_MS = 60_000
  */
 const STOP_MS = 15_000
 
+/** PATH without the workspace's `node_modules/.bin` directories that `pnpm run` prepends. */
+function userPath (): string {
+  return (process.env.PATH ?? '').split(':').filter((dir) => !dir.includes('node_modules')).join(':')
+}
+
 async function freePort (): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
@@ -85,7 +90,10 @@ describe('npm start', () => {
       const flags = Object.entries(ports).flatMap(([flag, port]) => [`--${flag}`, String(port)])
       const npm = spawn('npm', ['start', '--', ...flags, '--key-file', join(keyDir, 'relay.key'), '--log-level', 'warn'], {
         cwd: ROOT,
-        env: { ...process.env, RTMESH_START_PREBUILT: '1' },
+        // as a user runs it: pnpm's PATH (this suite runs under `pnpm run`) puts a
+        // `node` shell shim first, which npm's `#!/usr/bin/env node` would run
+        // under an `sh` that does not pass signals on; a shell has the machine's node
+        env: { ...process.env, PATH: userPath(), RTMESH_START_PREBUILT: '1' },
         stdio: ['ignore', 'pipe', 'pipe']
       })
       let output = ''
