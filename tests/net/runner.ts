@@ -179,7 +179,9 @@ export async function runNetwork (scenario: Scenario, options: RunOptions = {}):
       await Promise.race([new Promise((resolve) => host.once('exit', resolve)), sleep(5_000)])
       host.kill('SIGKILL')
     }))
-    for (const slot of relays) {
+    for (const [r, slot] of relays.entries()) {
+      // the relay's warnings and errors (bans, refused RPCs) beside the report
+      await writeFile(join(dir, `relay-${r}.log`), slot.process?.stderr() ?? '').catch(() => undefined)
       await slot.process?.kill()
       for (const proxy of slot.proxies) await proxy.stop()
     }

@@ -164,12 +164,16 @@ export class RpcGuard {
   }
 
   private watch (stream: Stream, connection: Connection): void {
-    if (stream.direction !== 'inbound') return
-    // libp2p 3.3.11 appends the protocol handler to the registered middleware
-    // array on every inbound stream (js-libp2p#3534), so the handler would run
-    // once more per stream: give the registrar a fresh chain for the next one.
-    // Runs synchronously between that append and this stream's chain.
+    // libp2p 3.3.11 hands every stream of a protocol the one registered
+    // middleware array and appends the protocol handler to it on each inbound
+    // stream (js-libp2p#3534): a later stream, outbound ones included, would
+    // run gossipsub's inbound handler on itself (and gossipsub would then drop
+    // the peer's real inbound stream). So every stream, whatever its
+    // direction, leaves the registrar a fresh array for the next one; this
+    // runs synchronously between the registrar handing out the array and the
+    // next stream asking for one.
     if (this.protocols.includes(stream.protocol)) this.deps.libp2p.use(stream.protocol, this.middleware)
+    if (stream.direction !== 'inbound') return
 
     const peer = connection.remotePeer
     if (this.deps.guard.isBanned(peer)) {
