@@ -14,9 +14,10 @@ export interface RunReport {
   messages: { sent: number, flood: number }
   /**
    * Deliveries expected: (honest message, peer that was a connected member of
-   * its channel when it was sent). Connected: joined, heard a first message,
-   * and had one gossipsub heartbeat (1 s) to be grafted into the mesh; and
-   * still a member `settleMs` (2 s) later, the time a message has to arrive.
+   * its channel when it was sent), for messages whose sender was connected
+   * then too. Connected: joined, heard a first message, and had one gossipsub
+   * heartbeat (1 s) to be grafted into the mesh; and, for the receiver, still
+   * a member `settleMs` (2 s) later, the time a message has to arrive.
    */
   expected: number
   delivered: number
@@ -136,9 +137,12 @@ export function buildReport (
     for (const r of got) counts.set(r.name, (counts.get(r.name) ?? 0) + 1)
     for (const n of counts.values()) duplicates += n - 1
     const expectedPeers: string[] = []
+    const connectedAtSend = (i: Interval): boolean => i.channel === m.channel && i.connected !== undefined && i.connected + grace <= m.at
+    // a sender that has not yet heard its channel has no path to anyone: its message is expected nowhere
+    const senderConnected = members.get(m.name)?.some(connectedAtSend) === true
     for (const [peer, intervals] of members) {
-      if (peer === m.name) continue
-      if (intervals.some((i) => i.channel === m.channel && i.connected !== undefined && i.connected + grace <= m.at && m.at + options.settleMs <= i.to)) expectedPeers.push(peer)
+      if (peer === m.name || !senderConnected) continue
+      if (intervals.some((i) => connectedAtSend(i) && m.at + options.settleMs <= i.to)) expectedPeers.push(peer)
     }
     expected += expectedPeers.length
     delivered += expectedPeers.filter((p) => counts.has(p)).length

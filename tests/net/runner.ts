@@ -180,8 +180,11 @@ export async function runNetwork (scenario: Scenario, options: RunOptions = {}):
       host.kill('SIGKILL')
     }))
     for (const [r, slot] of relays.entries()) {
-      // the relay's warnings and errors (bans, refused RPCs) beside the report
+      // the relay's warnings and errors (bans, refused RPCs) and its last metrics beside the report
       await writeFile(join(dir, `relay-${r}.log`), slot.process?.stderr() ?? '').catch(() => undefined)
+      if (slot.process !== undefined) {
+        await fetch(`http://127.0.0.1:${slot.admin}/metrics`).then(async (res) => { await writeFile(join(dir, `relay-${r}.metrics`), await res.text()) }).catch(() => undefined)
+      }
       await slot.process?.kill()
       for (const proxy of slot.proxies) await proxy.stop()
     }
