@@ -171,7 +171,7 @@ const links = setInterval(() => {
     const remotes = new Set(node.libp2p.getConnections().filter((c) => c.status === 'open').map((c) => c.remotePeer.toString()))
     const relays = [...remotes].filter((id) => bootstrapIds.has(id)).length
     const direct = remotes.size - relays
-    emit({ k: 'links', name: peer.spec.name, direct, relays })
+    emit({ k: 'links', name: peer.spec.name, direct, relays, at: Date.now() })
   }
 }, 1_000)
 

@@ -34,7 +34,7 @@ export type PeerEvent =
   | { k: 'killed', name: string, at: number }
   | { k: 'sent', id: string, name: string, channel: string, at: number, kind: 'honest' | 'flood' }
   | { k: 'recv', id: string, name: string, channel: string, at: number, sentAt: number, from: string }
-  | { k: 'links', name: string, direct: number, relays: number }
+  | { k: 'links', name: string, direct: number, relays: number, at: number }
   | { k: 'error', name: string, message: string }
 
 export interface EventBatch { t: 'events', events: PeerEvent[] }

@@ -41,6 +41,8 @@ export interface RunReport {
   latencyMs: { p50: number, p90: number, p99: number, max: number, count: number }
   /** Joins made while traffic flowed (churn, late joiners): join call to first message from an existing member. */
   joinTimeMs: { p50: number, p99: number, max: number, count: number }
+  /** Per peer, its direct (not relay) connections over time: [ms since start, count], one sample a second. */
+  directLinks: Record<string, Array<[number, number]>>
   relays: Array<{ relay: number, cpuPercent: number, maxRssMb: number }>
   faults: FaultMark[]
   /** Joins made while traffic was flowing: join call to first message from an existing member. */
@@ -172,6 +174,9 @@ export function buildReport (
     else if (membership.from > sentAt) joinedInFlight++
   }
 
+  const directLinks: Record<string, Array<[number, number]>> = {}
+  for (const e of events) if (e.k === 'links') (directLinks[e.name] ??= []).push([e.at - startedAt, e.direct])
+
   const joins: number[] = []
   for (const intervals of members.values()) {
     for (const i of intervals) if (i.connected !== undefined && i.from >= options.trafficStart) joins.push(i.connected - i.from)
@@ -203,6 +208,7 @@ export function buildReport (
     joinedInFlight,
     latencyMs: { p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p99: percentile(latencies, 0.99), max: latencies[latencies.length - 1] ?? 0, count: latencies.length },
     joinTimeMs: { p50: percentile(joins, 0.5), p99: percentile(joins, 0.99), max: joins[joins.length - 1] ?? 0, count: joins.length },
+    directLinks,
     relays,
     faults: faults.map((f) => ({ at: f.at - startedAt, label: f.label })),
     series: [...bySecond.entries()].sort((a, b) => a[0] - b[0]).map(([second, values]) => {
