@@ -83,16 +83,6 @@ export class ChannelCarrier {
     })
   }
 
-  /** Channel topics carried now. */
-  get channelCount (): number {
-    return this.carried.size
-  }
-
-  /** Client peers with at least one channel demanded (for the memory tests and /metrics). */
-  get demandingPeers (): number {
-    return this.demand.size
-  }
-
   start (): void {
     this.deps.libp2p.services.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     this.deps.libp2p.addEventListener('peer:disconnect', this.onDisconnect)

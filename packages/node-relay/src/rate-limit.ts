@@ -77,8 +77,4 @@ export class PeerRateLimiter {
   forget (peer: string): void {
     this.buckets.delete(peer)
   }
-
-  get size (): number {
-    return this.buckets.size
-  }
 }

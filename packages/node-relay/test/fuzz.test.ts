@@ -26,8 +26,6 @@ import { FUZZ_MS, FUZZ_SEED, concat, fuzzInput, fuzzLoop, hex, mutate, prngFor }
 import type { Prng } from './fuzz-helpers.ts'
 import { attackRelay } from './fuzz-relay.ts'
 
-console.log(`fuzz seed ${FUZZ_SEED} (replay with RTMESH_FUZZ_SEED=${FUZZ_SEED})`)
-
 const fullHex = (data: Uint8Array): string => Buffer.from(data).toString('hex')
 
 /** Runs a parser on one input; a throw becomes a failure naming the input. */
@@ -73,7 +71,7 @@ export function lengthPrefixed (...bodies: Uint8Array[]): Uint8Array {
   }))
 }
 
-describe(`fuzz (seed ${FUZZ_SEED})`, () => {
+describe(`fuzz (seed ${FUZZ_SEED}: replay with RTMESH_FUZZ_SEED=${FUZZ_SEED})`, () => {
   it('envelope: the shape check and openFrame never throw, and only sealed frames open', async (t) => {
     const setup = prngFor('envelope/setup')
     const { key, topic } = deriveChannel({ secret: setup.bytes(32), chatId: 'chat', appId: 'app' })
