@@ -22,5 +22,5 @@
  * await node.stop()
  * ```
  */
-export { createRealtimeNode } from './create-node.ts'
+export { createRealtimeNode } from './api/create-node.ts'
 export * from './portable.ts'

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { RealtimeChannel } from '../src/channel.ts'
-import type { ChannelEnvironment } from '../src/channel.ts'
-import { MAX_MESSAGE_SIZE, NEW_SENDER_BURST, SOURCE_BYTE_BURST, SOURCE_NEW_SENDER_BURST } from '../src/constants.ts'
-import { deriveChannel } from '../src/derive.ts'
-import { FrameKind, sealFrame } from '../src/envelope.ts'
-import type { FrameSource, TopicHandlers } from '../src/pubsub-port.ts'
-import { emptyStats } from '../src/stats.ts'
+import { RealtimeChannel } from '../src/api/channel.ts'
+import type { ChannelEnvironment } from '../src/api/channel.ts'
+import { MAX_MESSAGE_SIZE, NEW_SENDER_BURST, SOURCE_BYTE_BURST, SOURCE_NEW_SENDER_BURST } from '../src/proto/constants.ts'
+import { deriveChannel } from '../src/proto/derive.ts'
+import { FrameKind, sealFrame } from '../src/proto/envelope.ts'
+import type { FrameSource, TopicHandlers } from '../src/libp2p/pubsub-port.ts'
+import { emptyStats } from '../src/proto/stats.ts'
 
 const T0 = 1_700_000_000_000
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { deriveChannel, InvalidOptionError, isChannelTopic } from '../src/index.ts'
-import { stretchPassphrase, stretchStats } from '../src/stretch.ts'
+import { stretchPassphrase, stretchStats } from '../src/proto/stretch.ts'
 
 // Test vectors, also listed in PROTOCOL.md, computed independently with
 // Python's hashlib.scrypt and an hmac HKDF. Any change here is a wire break.

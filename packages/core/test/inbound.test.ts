@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { InboundOrderer } from '../src/inbound.ts'
+import { InboundOrderer } from '../src/proto/inbound.ts'
 
 const A = new Uint8Array(16).fill(1)
 const B = new Uint8Array(16).fill(2)

@@ -9,10 +9,10 @@ import { describe, it } from 'node:test'
 import {
   MAX_FRAME_SIZE, MAX_SENDERS_PER_CHANNEL, NEW_SENDER_BURST, RELAY_SOURCE_FACTOR, SOURCE_BYTE_BURST, SOURCE_BYTE_RATE,
   SOURCE_FRAME_BURST, SOURCE_FRAME_RATE, SOURCE_NEW_SENDER_BURST, SOURCE_NEW_SENDER_RATE
-} from '../src/constants.ts'
-import { SourceBudgets } from '../src/budget.ts'
-import { InboundOrderer } from '../src/inbound.ts'
-import type { FrameSource, Verdict } from '../src/inbound.ts'
+} from '../src/proto/constants.ts'
+import { SourceBudgets } from '../src/proto/budget.ts'
+import { InboundOrderer } from '../src/proto/inbound.ts'
+import type { FrameSource, Verdict } from '../src/proto/inbound.ts'
 
 const T0 = 1_700_000_000_000
 const SMALL = 100

@@ -6,7 +6,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { BOOTSTRAP_RETRY_MAX_MS, BOOTSTRAP_RETRY_MIN_MS } from './constants.ts'
+import { BOOTSTRAP_RETRY_MAX_MS, BOOTSTRAP_RETRY_MIN_MS } from '../proto/constants.ts'
 import { peerIdOf } from './relays.ts'
 
 interface Entry {

@@ -7,7 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { lengthPrefixed, utf8 } from './bytes.ts'
 import { MIN_PASSPHRASE_BYTES, MIN_SECRET_BYTES, TOPIC_PREFIX } from './constants.ts'
-import { InvalidOptionError } from './errors.ts'
+import { InvalidOptionError } from '../errors.ts'
 import { stretchPassphrase } from './stretch.ts'
 
 /** Identifies one chat-and-app pair: the unit of privacy and isolation. */

@@ -2,7 +2,7 @@
  * Token buckets, and the budgets of the peers frames arrive from (PROTOCOL.md,
  * "Receiving"). Pure: the clock is an argument.
  */
-import type { FrameSource } from './pubsub-port.ts'
+import type { FrameSource } from '../libp2p/pubsub-port.ts'
 
 /** `rate` tokens per second, at most `burst` at once. */
 export interface Rate {

@@ -4,7 +4,7 @@
  * the object can be spread onto `window.webxdc`.
  */
 import type { RealtimeListener } from '@webxdc/types'
-import { ChannelActiveError } from './errors.ts'
+import { ChannelActiveError } from '../errors.ts'
 
 /** What `joinRealtimeSession` returns: the pre-channel API of April 2024. */
 export interface RealtimeSession {

@@ -7,9 +7,9 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, Logger } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { RealtimeChannel } from './channel.ts'
-import { decodePresence, encodePresence, PRESENCE_KIND } from './presence.ts'
-import type { Presence } from './presence.ts'
+import type { RealtimeChannel } from '../api/channel.ts'
+import { decodePresence, encodePresence, PRESENCE_KIND } from '../proto/presence.ts'
+import type { Presence } from '../proto/presence.ts'
 import { peerIdOf } from './relays.ts'
 
 /** Direct connections to other members a node seeks per channel (gossipsub's D). */

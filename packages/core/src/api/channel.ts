@@ -4,15 +4,15 @@
  * `inbound.ts`); this class holds the channel's state and its one timer.
  */
 import type { RealtimeListener } from '@webxdc/types'
-import { MAX_MESSAGE_SIZE, NONCE_BYTES, SENDER_ID_BYTES } from './constants.ts'
-import { FrameKind, openFrame, sealFrame } from './envelope.ts'
-import type { FrameContents } from './envelope.ts'
-import { ChannelClosedError, MessageTooLargeError } from './errors.ts'
-import { InboundOrderer } from './inbound.ts'
-import type { InboundOptions } from './inbound.ts'
-import type { DerivedChannel } from './derive.ts'
-import type { FrameSource, PubSubPort, ValidationResult } from './pubsub-port.ts'
-import type { RealtimeStats } from './stats.ts'
+import { MAX_MESSAGE_SIZE, NONCE_BYTES, SENDER_ID_BYTES } from '../proto/constants.ts'
+import { FrameKind, openFrame, sealFrame } from '../proto/envelope.ts'
+import type { FrameContents } from '../proto/envelope.ts'
+import { ChannelClosedError, MessageTooLargeError } from '../errors.ts'
+import { InboundOrderer } from '../proto/inbound.ts'
+import type { InboundOptions } from '../proto/inbound.ts'
+import type { DerivedChannel } from '../proto/derive.ts'
+import type { FrameSource, PubSubPort, ValidationResult } from '../libp2p/pubsub-port.ts'
+import type { RealtimeStats } from '../proto/stats.ts'
 
 /** What a channel needs from its surroundings: injected so tests control them. */
 export interface ChannelEnvironment {
