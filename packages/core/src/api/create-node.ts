@@ -2,14 +2,10 @@
  * `createRealtimeNode`: a ready-made Node.js realtime node (TCP and
  * WebSockets, Noise, Yamux, identify, gossipsub).
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
-import { channelGossipsubOptions } from '../libp2p/gossipsub-options.ts'
+import { realtimeLibp2pOptions } from '../libp2p/preset.ts'
 import { createRealtimeNodeFromLibp2p } from './node.ts'
 import type { RealtimeNode } from './node.ts'
 import { parseMultiaddrs, resolveRealtimeOptions } from './options.ts'
@@ -35,19 +31,15 @@ const MAX_INCOMING_PENDING_CONNECTIONS = 100
 export async function createRealtimeNode (options: RealtimeNodeOptions = {}): Promise<RealtimeNode> {
   resolveRealtimeOptions(options) // validate before anything starts
   const listen = parseMultiaddrs('listen', options.listen).map((ma) => ma.toString())
+  const base = realtimeLibp2pOptions(options.gossipsub)
   const libp2p = await createLibp2p({
+    ...base,
     addresses: { listen },
     transports: [tcp(), webSockets()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
     connectionManager: {
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
       maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS
     },
-    services: {
-      identify: identify(),
-      pubsub: gossipsub(channelGossipsubOptions(options.gossipsub))
-    }
   })
   try {
     return await createRealtimeNodeFromLibp2p(libp2p, options)
