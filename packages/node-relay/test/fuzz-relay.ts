@@ -18,7 +18,7 @@ import { bytes, record, sleep, stopAll, text } from '../../core/test/helpers.ts'
 import { prngFor } from './fuzz-helpers.ts'
 import type { Prng } from './fuzz-helpers.ts'
 import { freePort, metricValue, spawnRelay } from './helpers.ts'
-import { PUBSUB_PROTOCOLS } from '../src/rpc-guard.ts'
+import { PUBSUB_PROTOCOLS } from '../src/defences/rpc-guard.ts'
 
 /**
  * The relay's heap may not pass this after the attack: it idles at about

@@ -6,10 +6,10 @@ import { describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { encodeAnnouncement, parseAnnouncement, verifyAnnouncement } from '../src/announcement.ts'
-import { dialableAddrs } from '../src/federation.ts'
-import { PeerRateLimiter } from '../src/rate-limit.ts'
-import { RelayTrust } from '../src/trust.ts'
+import { encodeAnnouncement, parseAnnouncement, verifyAnnouncement } from '../src/federation/announcement.ts'
+import { dialableAddrs } from '../src/federation/federation.ts'
+import { PeerRateLimiter } from '../src/channels/rate-limit.ts'
+import { RelayTrust } from '../src/federation/trust.ts'
 
 describe('federation announcements', () => {
   it('round-trips, verifies, and refuses tampering and non-multiaddrs', async () => {

@@ -4,7 +4,7 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { RelayMetrics } from './metrics.ts'
+import type { RelayMetrics } from '../metrics.ts'
 
 export interface AdminServer {
   /** `http://host:port` */

@@ -8,10 +8,10 @@
  * the only record of which address failed and why (one `<multiaddr>: <error>`
  * line each), so that text is read here, at the boundary, and nowhere else.
  */
-import { ListenError } from './errors.ts'
-import type { ListenErrorCode, ListenFlag } from './errors.ts'
-import { resolveRelayOptions } from './options.ts'
-import type { RelayOptions, ResolvedRelayOptions } from './options.ts'
+import { ListenError } from '../errors.ts'
+import type { ListenErrorCode, ListenFlag } from '../errors.ts'
+import { resolveRelayOptions } from '../options.ts'
+import type { RelayOptions, ResolvedRelayOptions } from '../options.ts'
 
 const CODES: readonly ListenErrorCode[] = ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']
 /** `name` of libp2p's error when a configured listen address failed. */

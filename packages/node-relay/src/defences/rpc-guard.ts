@@ -13,7 +13,7 @@ import type { Connection, Libp2p, PeerId, Stream, StreamMessageEvent, StreamMidd
 import type { Logger } from 'pino'
 import { isUint8ArrayList } from 'uint8arraylist'
 import type { Guard } from './guard.ts'
-import type { RelayMetrics } from './metrics.ts'
+import type { RelayMetrics } from '../metrics.ts'
 import { RpcSplitter, isFatal } from './rpc-frames.ts'
 import type { RpcVerdict } from './rpc-frames.ts'
 

@@ -14,9 +14,9 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import { encodeAnnouncement, parseAnnouncement, verifyAnnouncement } from './announcement.ts'
 import type { Announcement } from './announcement.ts'
-import { FEDERATION_ANNOUNCE_MS, FEDERATION_TOPIC } from './constants.ts'
-import { guarded } from './guarded.ts'
-import type { RelayMetrics } from './metrics.ts'
+import { FEDERATION_ANNOUNCE_MS, FEDERATION_TOPIC } from '../constants.ts'
+import { guarded } from '../guarded.ts'
+import type { RelayMetrics } from '../metrics.ts'
 import type { RelayTrust } from './trust.ts'
 
 /** Dials to announced relays in flight at once, at most. */

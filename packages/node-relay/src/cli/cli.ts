@@ -9,20 +9,20 @@ import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '@rtmesh/core'
 import { pino } from 'pino'
-import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_DEMO_PORT, DEFAULT_HOST, DEFAULT_PORT, SHUTDOWN_TIMEOUT_MS } from './constants.ts'
+import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_DEMO_PORT, DEFAULT_HOST, DEFAULT_PORT, SHUTDOWN_TIMEOUT_MS } from '../constants.ts'
 import {
   DEFAULT_MAX_BANS, DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP, DEFAULT_MAX_RESERVATIONS_PER_IP, DEFAULT_RELAY_DATA_LIMIT,
   DEFAULT_RELAY_DURATION_LIMIT_MS, DEFAULT_UPGRADE_TIMEOUT_MS
-} from './constants.ts'
-import { KeyFileError, ListenError, TlsFileError } from './errors.ts'
-import { loadOrCreateKey } from './identity.ts'
+} from '../constants.ts'
+import { KeyFileError, ListenError, TlsFileError } from '../errors.ts'
+import { loadOrCreateKey } from '../identity.ts'
 import { toListenError } from './listen-errors.ts'
-import { createRelay } from './relay.ts'
-import type { Relay } from './relay.ts'
-import type { RelayOptions } from './options.ts'
+import { createRelay } from '../relay.ts'
+import type { Relay } from '../relay.ts'
+import type { RelayOptions } from '../options.ts'
 
 const NAME = 'rtmesh-relay'
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** A mistake in the command line or environment: exit code 2. */
