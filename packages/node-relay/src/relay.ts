@@ -16,9 +16,8 @@ import { createLibp2p } from 'libp2p'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
 import { startAdminServer } from './servers/admin.ts'
-import type { AdminServer } from './servers/admin.ts'
 import { startDemoServer } from './servers/demo.ts'
-import type { DemoServer } from './servers/demo.ts'
+import type { HttpServer } from './servers/http.ts'
 import { ChannelCarrier } from './channels/carrier.ts'
 import { FLOOD_DISCONNECT_DROPS, RELAY_PROTOCOL } from './constants.ts'
 import { Federation } from './federation/federation.ts'
@@ -131,8 +130,8 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   federation.start()
   keeper.start()
 
-  let admin: AdminServer | undefined
-  let demo: DemoServer | undefined
+  let admin: HttpServer | undefined
+  let demo: HttpServer | undefined
   try {
     if (o.demo !== false) {
       demo = await startDemoServer(o.demo.host, o.demo.port, () => ({ peerId: libp2p.peerId.toString(), multiaddrs: libp2p.getMultiaddrs().map(String) }))

@@ -1,21 +1,15 @@
 /**
  * The admin HTTP server: `GET /healthz` and Prometheus `GET /metrics`.
  */
-import { createServer } from 'node:http'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { RequestListener } from 'node:http'
 import type { RelayMetrics } from '../metrics.ts'
-
-export interface AdminServer {
-  /** `http://host:port` */
-  url: string
-  close: () => Promise<void>
-}
+import { listenHttp } from './http.ts'
+import type { HttpServer } from './http.ts'
 
 export async function startAdminServer (
   host: string, port: number, metrics: RelayMetrics, health: () => Record<string, unknown>
-): Promise<AdminServer> {
-  const server: Server = createServer((req, res) => {
+): Promise<HttpServer> {
+  const handler: RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end()
@@ -30,18 +24,6 @@ export async function startAdminServer (
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n')
     }
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => { server.off('error', reject); resolve() })
-  })
-  const address = server.address() as AddressInfo
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  return {
-    url: `http://${shownHost}:${address.port}`,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
-    }
   }
+  return await listenHttp(handler, host, port)
 }

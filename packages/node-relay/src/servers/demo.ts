@@ -4,8 +4,9 @@
  * WebSockets addresses) so that a fresh page can create a channel.
  */
 import { readFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { RequestListener } from 'node:http'
+import { listenHttp } from './http.ts'
+import type { HttpServer } from './http.ts'
 
 const FILES: Record<string, { file: string, type: string }> = {
   '/': { file: 'demo/index.html', type: 'text/html; charset=utf-8' },
@@ -14,15 +15,10 @@ const FILES: Record<string, { file: string, type: string }> = {
   '/webxdc.js': { file: 'dist/webxdc.js', type: 'text/javascript; charset=utf-8' }
 }
 
-export interface DemoServer {
-  url: string
-  close: () => Promise<void>
-}
-
-export async function startDemoServer (host: string, port: number, relay: () => { peerId: string, multiaddrs: string[] }): Promise<DemoServer> {
+export async function startDemoServer (host: string, port: number, relay: () => { peerId: string, multiaddrs: string[] }): Promise<HttpServer> {
   // the browser package's root, found through its published script
   const root = new URL('../', import.meta.resolve('@rtmesh/browser/webxdc.js'))
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     if (path === '/relay.json') {
       const { peerId, multiaddrs } = relay()
@@ -40,18 +36,8 @@ export async function startDemoServer (host: string, port: number, relay: () => 
     }, () => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end('demo assets missing: build @rtmesh/browser\n')
     })
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => { server.off('error', reject); resolve() })
-  })
-  const address = server.address() as AddressInfo
-  const shown = address.address === '0.0.0.0' ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address
-  return {
-    url: `http://${shown}:${address.port}/`,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
-    }
   }
+  const server = await listenHttp(handler, host, port)
+  // the page's address, as the CLI prints it
+  return { ...server, url: `${server.url}/` }
 }
