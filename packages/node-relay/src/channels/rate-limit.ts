@@ -1,35 +1,9 @@
 /**
- * Token buckets per peer: pure, the clock is an argument.
+ * Channel frame budgets per peer (frames and bytes, with `@rtmesh/core`'s
+ * token bucket): pure, the clock is an argument.
  */
-
-export class TokenBucket {
-  private tokens: number
-  private updated: number
-  private readonly rate: number
-  private readonly burst: number
-
-  /** `rate` tokens per second on average, at most `burst` at once. */
-  constructor (rate: number, burst: number, now: number) {
-    this.rate = rate
-    this.burst = burst
-    this.tokens = burst
-    this.updated = now
-  }
-
-  /** Takes `cost` tokens if there are that many. */
-  take (now: number, cost = 1): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updated) / 1_000) * this.rate)
-    this.updated = now
-    if (this.tokens < cost) return false
-    this.tokens -= cost
-    return true
-  }
-
-  /** Gives back `cost` tokens taken for something that did not happen. */
-  refund (cost: number): void {
-    this.tokens = Math.min(this.burst, this.tokens + cost)
-  }
-}
+import { TokenBucket } from '@rtmesh/core'
+import type { Rate } from '@rtmesh/core'
 
 export interface PeerLimits {
   /** Frames per second on average, and in a burst. */
@@ -38,40 +12,49 @@ export interface PeerLimits {
   /** Bytes per second on average, and in a burst (a 128 000-byte frame costs a thousand tiny ones). */
   byteRate: number
   byteBurst: number
-  /** Frames dropped within one 10 s window that make the peer a flooder. */
+  /** Frames dropped within one 10 s window (`FLOOD_WINDOW_MS`) that make the peer a flooder. */
   floodDrops: number
 }
 
 interface Entry { frames: TokenBucket, bytes: TokenBucket, dropped: number, windowStart: number }
 
+/** A window of this long in which `floodDrops` dropped frames make a flood. */
+const FLOOD_WINDOW_MS = 10_000
+
 /** Per-peer limiter: how many frames and bytes a peer may send, and when it is a flood. Entries live while the peer is connected. */
 export class PeerRateLimiter {
   private readonly buckets = new Map<string, Entry>()
   private readonly limits: PeerLimits
+  private readonly rates: { frames: Rate, bytes: Rate }
 
   constructor (limits: PeerLimits) {
     this.limits = limits
+    this.rates = {
+      frames: { rate: limits.rate, burst: limits.burst },
+      bytes: { rate: limits.byteRate, burst: limits.byteBurst }
+    }
   }
 
   /** 'ok' to forward, 'throttle' to drop this frame, 'flood' to drop and disconnect the peer. */
   check (peer: string, now: number, bytes: number): 'ok' | 'throttle' | 'flood' {
-    const { rate, burst, byteRate, byteBurst, floodDrops } = this.limits
+    const { frames, bytes: byteRate } = this.rates
     let entry = this.buckets.get(peer)
     if (entry === undefined) {
-      entry = { frames: new TokenBucket(rate, burst, now), bytes: new TokenBucket(byteRate, byteBurst, now), dropped: 0, windowStart: now }
+      entry = { frames: new TokenBucket(frames.burst, now), bytes: new TokenBucket(byteRate.burst, now), dropped: 0, windowStart: now }
       this.buckets.set(peer, entry)
     }
     // both budgets must allow the frame; a refused frame costs neither
-    if (entry.frames.take(now)) {
-      if (entry.bytes.take(now, bytes)) return 'ok'
-      entry.frames.refund(1)
+    if (entry.frames.has(frames, 1, now) && entry.bytes.has(byteRate, bytes, now)) {
+      entry.frames.take(frames, 1, now)
+      entry.bytes.take(byteRate, bytes, now)
+      return 'ok'
     }
-    if (now - entry.windowStart > 10_000) {
+    if (now - entry.windowStart > FLOOD_WINDOW_MS) {
       entry.windowStart = now
       entry.dropped = 0
     }
     entry.dropped++
-    return entry.dropped >= floodDrops ? 'flood' : 'throttle'
+    return entry.dropped >= this.limits.floodDrops ? 'flood' : 'throttle'
   }
 
   forget (peer: string): void {
