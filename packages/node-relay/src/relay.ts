@@ -1,17 +1,13 @@
 /**
  * `createRelay`: a bootstrap and circuit-relay node for rtmesh channels.
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
-import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { BootstrapKeeper, channelGossipsubOptions, isChannelTopic, peerIdOf } from '@rtmesh/core'
+import { BootstrapKeeper, isChannelTopic, peerIdOf, realtimeLibp2pOptions } from '@rtmesh/core'
 import { createLibp2p } from 'libp2p'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
@@ -74,22 +70,22 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const { guard } = defences
   // the key also signs federation announcements
   const privateKey = o.privateKey ?? await generateKeyPair('Ed25519')
+  // A relay is every local member's mesh peer: it grafts all of them (Dhi as
+  // large as its connection limit), since with no history gossip a subscriber
+  // outside the mesh would miss frames. Gossipsub reads RPCs up to the size
+  // the RPC guard checks (MAX_RPC_BYTES).
+  const base = realtimeLibp2pOptions({ D: 8, Dlo: 4, Dhi: o.maxConnections, Dscore: 4, Dout: 2, maxInboundDataLength: MAX_RPC_BYTES })
   const libp2p: RelayLibp2p = await createLibp2p({
+    ...base,
     privateKey,
     addresses: { listen, announce: o.announce },
     transports: defences.transports(),
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
     connectionGater: guard.gater(),
     connectionManager: defences.connectionManager(),
     services: {
-      identify: identify(),
+      ...base.services,
       relay: defences.relayServer(),
-      pending: defences.pendingService(),
-      // A relay is every local member's mesh peer: it grafts all of them (Dhi
-      // as large as its connection limit), since with no history gossip a
-      // subscriber outside the mesh would miss frames.
-      pubsub: gossipsub(channelGossipsubOptions({ D: 8, Dlo: 4, Dhi: o.maxConnections, Dscore: 4, Dout: 2, maxInboundDataLength: MAX_RPC_BYTES }))
+      pending: defences.pendingService()
     }
   })
   guard.bind(libp2p)

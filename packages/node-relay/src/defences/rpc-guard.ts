@@ -9,6 +9,7 @@
  * disconnect, refuse for the ban period) at `STRIKE_LIMIT` strikes within
  * `STRIKE_WINDOW_MS`.
  */
+import { MAX_INBOUND_RPC_BYTES } from '@rtmesh/core'
 import type { Connection, Libp2p, PeerId, Stream, StreamMessageEvent, StreamMiddleware } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { isUint8ArrayList } from 'uint8arraylist'
@@ -31,9 +32,10 @@ export const PUBSUB_PROTOCOLS = ['/meshsub/1.0.0', '/meshsub/1.1.0', '/meshsub/1
  * and topic fields) and room for control: a full IDONTWANT (512 ids × 34
  * bytes = 17 KiB) and one subscription RPC for 1 024 channel topics (79
  * bytes each, 79 KiB: a federated relay's, at gossipsub's per-peer topic
- * budget) come to about 225 KiB. Same as core's `MAX_INBOUND_RPC_BYTES`.
+ * budget) come to about 225 KiB. It is core's `MAX_INBOUND_RPC_BYTES`, what
+ * every rtmesh node reads.
  */
-export const MAX_RPC_BYTES = 256 * 1024
+export const MAX_RPC_BYTES = MAX_INBOUND_RPC_BYTES
 
 /**
  * Strikes within the window that get a peer banned. An honest peer sends
