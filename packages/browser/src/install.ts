@@ -3,6 +3,7 @@
  * `window.webxdc`, backed by a browser realtime node.
  */
 import { multiaddr } from '@multiformats/multiaddr'
+import { configuredRelays } from '@rtmesh/core/portable'
 import type { RealtimeNode, WebxdcRealtime } from '@rtmesh/core/portable'
 import { checkConfig } from './config.ts'
 import type { WebxdcConfig } from './config.ts'
@@ -66,7 +67,7 @@ export function installWebxdc (config: WebxdcConfig, target: WebxdcHost = global
   const selfName = typeof existing.selfName === 'string' ? existing.selfName : (config.selfName ?? selfAddr)
   const webxdc = Object.assign(existing, { selfAddr, selfName }, lazy.webxdc)
   target.webxdc = webxdc
-  const relayIds = new Set(config.relays.map((r) => multiaddr(r).getComponents().findLast((c) => c.name === 'p2p')?.value))
+  const isRelay = configuredRelays(config.relays.map((r) => multiaddr(r)))
 
   return {
     webxdc,
@@ -74,7 +75,7 @@ export function installWebxdc (config: WebxdcConfig, target: WebxdcHost = global
     status: () => {
       if (started === undefined) return { state: 'starting', relays: 0, peers: 0, direct: 0, unsent: lazy.unsent() }
       const relays = new Set(started.libp2p.getConnections()
-        .filter((c) => c.status === 'open' && relayIds.has(c.remotePeer.toString()))
+        .filter((c) => c.status === 'open' && isRelay(c.remotePeer))
         .map((c) => c.remotePeer.toString())).size
       const members = started.members(identity)
       const direct = members.filter((m) => m.direct).length

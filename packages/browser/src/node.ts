@@ -2,14 +2,10 @@
  * The browser realtime node: WebSockets to relays, circuit relay to be
  * reachable and to signal, WebRTC for direct links between members.
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
-import { channelGossipsubOptions, createRealtimeNodeFromLibp2p } from '@rtmesh/core/portable'
+import { createRealtimeNodeFromLibp2p, realtimeLibp2pOptions } from '@rtmesh/core/portable'
 import type { RealtimeNode, RealtimeOptions } from '@rtmesh/core/portable'
 import { createLibp2p } from 'libp2p'
 
@@ -26,6 +22,7 @@ export interface BrowserNodeOptions extends Omit<RealtimeOptions, 'bootstrap'> {
 export async function createBrowserNode (options: BrowserNodeOptions): Promise<RealtimeNode> {
   const { relays, iceServers = [], ...realtime } = options
   const libp2p = await createLibp2p({
+    ...realtimeLibp2pOptions(),
     addresses: {
       // reserve a slot on the relays (reachable at /p2p-circuit) and accept WebRTC through it
       listen: ['/p2p-circuit', '/webrtc']
@@ -35,15 +32,9 @@ export async function createBrowserNode (options: BrowserNodeOptions): Promise<R
       webRTC({ rtcConfiguration: { iceServers } }),
       circuitRelayTransport()
     ],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
     // Relays may be on ws:// and private addresses (local networks, tests);
     // the browser's own mixed-content rules still apply to pages on https.
-    connectionGater: { denyDialMultiaddr: () => false },
-    services: {
-      identify: identify(),
-      pubsub: gossipsub(channelGossipsubOptions())
-    }
+    connectionGater: { denyDialMultiaddr: () => false }
   })
   try {
     return await createRealtimeNodeFromLibp2p(libp2p, { ...realtime, bootstrap: relays })
