@@ -6,6 +6,7 @@ import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { realtimeLibp2pOptions } from '../libp2p/preset.ts'
+import { rtmesh } from '../libp2p/service.ts'
 import { createRealtimeNodeFromLibp2p } from './node.ts'
 import type { RealtimeNode } from './node.ts'
 import { parseMultiaddrs, resolveRealtimeOptions } from './options.ts'
@@ -29,9 +30,10 @@ const MAX_INCOMING_PENDING_CONNECTIONS = 100
  * ```
  */
 export async function createRealtimeNode (options: RealtimeNodeOptions = {}): Promise<RealtimeNode> {
-  resolveRealtimeOptions(options) // validate before anything starts
-  const listen = parseMultiaddrs('listen', options.listen).map((ma) => ma.toString())
-  const base = realtimeLibp2pOptions(options.gossipsub)
+  const { listen: listenOption, gossipsub, ...realtime } = options
+  resolveRealtimeOptions(realtime) // validate before anything starts
+  const listen = parseMultiaddrs('listen', listenOption).map((ma) => ma.toString())
+  const base = realtimeLibp2pOptions(gossipsub)
   const libp2p = await createLibp2p({
     ...base,
     addresses: { listen },
@@ -40,9 +42,10 @@ export async function createRealtimeNode (options: RealtimeNodeOptions = {}): Pr
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
       maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS
     },
+    services: { ...base.services, rtmesh: rtmesh(realtime) }
   })
   try {
-    return await createRealtimeNodeFromLibp2p(libp2p, options)
+    return await createRealtimeNodeFromLibp2p(libp2p)
   } catch (err) {
     await libp2p.stop()
     throw err

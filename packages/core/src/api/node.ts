@@ -1,84 +1,40 @@
 /**
- * A realtime node: a libp2p node with gossipsub, serving the webxdc realtime
- * API for any number of chat-and-app pairs.
+ * A realtime node: a libp2p node with gossipsub and the rtmesh service,
+ * serving the webxdc realtime API for any number of chat-and-app pairs.
  */
-import { randomBytes } from '@noble/hashes/utils.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Libp2p } from '@libp2p/interface'
-import type { RealtimeListener } from '@webxdc/types'
-import { BootstrapKeeper } from '../libp2p/bootstrap.ts'
-import { RealtimeChannel } from './channel.ts'
-import type { ChannelEnvironment } from './channel.ts'
-import { deriveChannel } from '../proto/derive.ts'
-import { Discovery } from '../libp2p/discovery.ts'
-import type { MemberInfo } from '../libp2p/discovery.ts'
 import type { ChannelIdentity } from '../proto/derive.ts'
-import { NodeStoppedError } from '../errors.ts'
-import { gossipsubPort } from '../libp2p/gossipsub-port.ts'
-import type { GossipsubPort } from '../libp2p/gossipsub-port.ts'
-import { resolveRealtimeOptions } from './options.ts'
-import type { RealtimeOptions, ResolvedRealtimeOptions } from './options.ts'
-import { copyStats, emptyStats } from '../proto/stats.ts'
+import type { MemberInfo } from '../proto/members.ts'
 import type { RealtimeStats } from '../proto/stats.ts'
-import { PRESENCE_KIND } from '../proto/presence.ts'
-import { configuredRelays } from '../libp2p/relays.ts'
-import { webxdcRealtime } from './webxdc.ts'
+import { RtmeshService } from '../libp2p/service.ts'
+import type { Rtmesh } from '../libp2p/service.ts'
+import { InvalidOptionError } from '../errors.ts'
+import type { RealtimeOptions } from './options.ts'
 import type { WebxdcRealtime } from './webxdc.ts'
 
 /** A libp2p node whose `pubsub` service is gossipsub. */
 export type PubSubLibp2p = Libp2p<{ pubsub: GossipSub }>
 
-export interface RealtimeNode {
+export interface RealtimeNode extends Rtmesh {
   /** This node's libp2p peer id. */
   readonly peerId: string
   /** The addresses this node is reachable at (empty for client-only nodes). */
   readonly multiaddrs: string[]
   /** The underlying libp2p node, for advanced use (dialling, events). */
   readonly libp2p: PubSubLibp2p
-  /** The webxdc realtime API of one chat-and-app pair. */
-  webxdc: (identity: ChannelIdentity) => WebxdcRealtime
-  /**
-   * The other members of this pair's joined channel that announced
-   * themselves, and whether each is directly connected; empty when the
-   * channel is not joined or discovery is off.
-   */
-  members: (identity: ChannelIdentity) => MemberInfo[]
-  /** Counters: frames sent, delivered and dropped (by reason). */
-  stats: () => RealtimeStats
   /** Leaves every channel and stops the node. Idempotent. */
   stop: () => Promise<void>
 }
 
-class Node implements RealtimeNode {
+class RealtimeNodeImpl implements RealtimeNode {
   readonly libp2p: PubSubLibp2p
-  private readonly options: ResolvedRealtimeOptions
-  private readonly port: GossipsubPort
-  private readonly keeper: BootstrapKeeper
-  private readonly discovery: Discovery
-  private readonly active = new Map<string, RealtimeChannel>()
-  private readonly counters = emptyStats()
-  private readonly env: ChannelEnvironment
+  private readonly service: RtmeshService
   private stopping: Promise<void> | undefined
 
-  constructor (libp2p: PubSubLibp2p, options: ResolvedRealtimeOptions) {
+  constructor (libp2p: PubSubLibp2p, service: RtmeshService) {
     this.libp2p = libp2p
-    this.options = options
-    this.port = gossipsubPort(libp2p.services.pubsub, { lingerMs: options.leaveLingerMs, isRelay: configuredRelays(options.bootstrap) })
-    const log = libp2p.logger.forComponent('rtmesh:node')
-    this.keeper = new BootstrapKeeper(libp2p, options.bootstrap, log)
-    this.discovery = new Discovery(libp2p, log, options.directPeersPerChannel)
-    this.env = {
-      port: this.port,
-      stats: this.counters,
-      now: Date.now,
-      randomBytes,
-      onError: (message, err) => { log.error('%s: %e', message, err) },
-      onLeaving: (channel) => { this.discovery.bye(channel) },
-      onControl: (channel, kind, payload) => {
-        if (kind === PRESENCE_KIND) this.discovery.onPresence(channel, payload)
-        else this.counters.dropped.kind++
-      }
-    }
+    this.service = service
   }
 
   get peerId (): string {
@@ -89,44 +45,21 @@ class Node implements RealtimeNode {
     return this.libp2p.getMultiaddrs().map((ma) => ma.toString())
   }
 
-  async start (): Promise<void> {
-    this.keeper.start()
-    await this.keeper.dialAll()
-  }
-
   webxdc (identity: ChannelIdentity): WebxdcRealtime {
-    const derived = deriveChannel(identity)
-    const { topic } = derived
-    return webxdcRealtime(
-      () => this.active.has(topic),
-      (): RealtimeListener => {
-        if (this.stopping !== undefined) throw new NodeStoppedError()
-        const channel = new RealtimeChannel(derived, this.env, this.options, () => {
-          this.discovery.detach(channel)
-          if (this.active.get(topic) === channel) this.active.delete(topic)
-        })
-        this.active.set(topic, channel)
-        this.discovery.attach(channel)
-        return channel
-      }
-    )
+    return this.service.webxdc(identity)
   }
 
   members (identity: ChannelIdentity): MemberInfo[] {
-    const channel = this.active.get(deriveChannel(identity).topic)
-    return channel === undefined ? [] : this.discovery.members(channel)
+    return this.service.members(identity)
   }
 
   stats (): RealtimeStats {
-    return copyStats(this.counters)
+    return this.service.stats()
   }
 
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
-      for (const channel of [...this.active.values()]) channel.leave()
-      this.port.close()
-      this.discovery.stop()
-      this.keeper.stop()
+      this.service.stop()
       await this.libp2p.stop()
     })()
     await this.stopping
@@ -134,13 +67,33 @@ class Node implements RealtimeNode {
 }
 
 /**
- * Serves the realtime API on an existing, started libp2p node whose
- * `services.pubsub` is gossipsub configured with `channelGossipsubOptions()`.
- * Use this to embed rtmesh in an application that builds its own libp2p
- * node (browsers, relays, custom transports).
+ * Serves the realtime API on a libp2p node. If the node has an `rtmesh`
+ * service (`services: { rtmesh: rtmesh(options) }`) that one is used and
+ * `options` must be empty; otherwise the service is started here on the
+ * node's public API. `services.pubsub` must be gossipsub configured with
+ * `channelGossipsubOptions()` (`realtimeLibp2pOptions()` gives both).
+ * Resolves once the bootstrap peers were dialled once.
  */
 export async function createRealtimeNodeFromLibp2p (libp2p: PubSubLibp2p, options: RealtimeOptions = {}): Promise<RealtimeNode> {
-  const node = new Node(libp2p, resolveRealtimeOptions(options))
-  await node.start()
-  return node
+  const own: unknown = (libp2p.services as Record<string, unknown>).rtmesh
+  let service: RtmeshService
+  if (own instanceof RtmeshService) {
+    if (Object.keys(options).length > 0) throw new InvalidOptionError('options', 'give them to rtmesh() in the node\'s services, not here')
+    service = own
+  } else {
+    service = new RtmeshService({
+      peerId: libp2p.peerId,
+      events: libp2p,
+      connectionManager: {
+        openConnection: async (target, dialOptions) => await libp2p.dial(target, dialOptions),
+        getConnections: (peer) => libp2p.getConnections(peer)
+      },
+      addressManager: { getAddresses: () => libp2p.getMultiaddrs() },
+      logger: libp2p.logger,
+      pubsub: libp2p.services.pubsub
+    }, options)
+    service.start()
+  }
+  await service.afterStart()
+  return new RealtimeNodeImpl(libp2p, service)
 }

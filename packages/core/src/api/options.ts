@@ -3,7 +3,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_REORDER_TIMEOUT_MS, DEFAULT_SENDER_BURST, DEFAULT_SENDER_RATE } from '../proto/constants.ts'
-import { DEFAULT_DIRECT_PEERS_PER_CHANNEL } from '../libp2p/discovery.ts'
+import { DEFAULT_DIRECT_PEERS_PER_CHANNEL } from '../proto/members.ts'
 import { InvalidOptionError } from '../errors.ts'
 
 /** Every field is optional. */

@@ -5,6 +5,7 @@
  */
 import type { RealtimeListener } from '@webxdc/types'
 import { ChannelActiveError } from '../errors.ts'
+import { checkListener } from './handle.ts'
 
 /** What `joinRealtimeSession` returns: the pre-channel API of April 2024. */
 export interface RealtimeSession {
@@ -32,7 +33,7 @@ export function webxdcRealtime (isActive: () => boolean, open: () => RealtimeLis
     return open()
   }
   const joinRealtimeSession = (listener: (data: Uint8Array) => void): RealtimeSession | null => {
-    if (typeof listener !== 'function') throw new TypeError('joinRealtimeSession expects a listener function')
+    checkListener(listener, 'joinRealtimeSession')
     if (isActive()) return null
     const channel = open()
     channel.setListener(listener)

@@ -7,7 +7,10 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { BOOTSTRAP_RETRY_MAX_MS, BOOTSTRAP_RETRY_MIN_MS } from '../proto/constants.ts'
-import { peerIdOf } from './relays.ts'
+import { peerIdOf } from '../proto/relays.ts'
+
+/** What the keeper uses of a libp2p node (a `Libp2p`, or a service's components). */
+export type KeeperHost = Pick<Libp2p, 'dial' | 'getConnections' | 'addEventListener' | 'removeEventListener'>
 
 interface Entry {
   addr: Multiaddr
@@ -17,7 +20,7 @@ interface Entry {
 }
 
 export class BootstrapKeeper {
-  private readonly libp2p: Libp2p
+  private readonly libp2p: KeeperHost
   private readonly log: Logger
   private readonly entries: Entry[]
   private running = false
@@ -27,7 +30,7 @@ export class BootstrapKeeper {
     }
   }
 
-  constructor (libp2p: Libp2p, addrs: Multiaddr[], log: Logger) {
+  constructor (libp2p: KeeperHost, addrs: Multiaddr[], log: Logger) {
     this.libp2p = libp2p
     this.log = log
     this.entries = addrs.map((addr) => {

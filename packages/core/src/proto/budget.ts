@@ -2,7 +2,17 @@
  * Token buckets, and the budgets of the peers frames arrive from (PROTOCOL.md,
  * "Receiving"). Pure: the clock is an argument.
  */
-import type { FrameSource } from '../libp2p/pubsub-port.ts'
+
+/**
+ * The peer a frame arrived from (gossipsub's propagation source, not its
+ * author): budgets are kept per source.
+ */
+export interface FrameSource {
+  /** Opaque and stable per peer (the adapter uses the peer id). */
+  id: string
+  /** True if the peer is a relay: it forwards many members, and gets a larger budget. */
+  relay: boolean
+}
 
 /** `rate` tokens per second, at most `burst` at once. */
 export interface Rate {

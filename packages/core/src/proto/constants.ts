@@ -7,12 +7,16 @@ export const MAX_MESSAGE_SIZE = 128_000
 
 /**
  * Shortest `Uint8Array` secret accepted: 32 random bytes (256 bits) need no
- * stretching, so they take the fast HKDF-only path (issue 8: a 16-byte
- * secret is within reach of offline guessing once it is not random).
+ * stretching, so they take the fast HKDF-only path (16 bytes, the earlier
+ * minimum, are within reach of offline guessing once they are not random).
  */
 export const MIN_SECRET_BYTES = 32
 
-/** Shortest string secret (passphrase) accepted, UTF-8 encoded (issue #2: 16 bytes). */
+/**
+ * Shortest string secret (passphrase) accepted, UTF-8 encoded: 16 bytes, the
+ * minimum the project's requirements set for a secret; the scrypt cost below,
+ * not the length, is what makes each offline guess expensive.
+ */
 export const MIN_PASSPHRASE_BYTES = 16
 
 /**

@@ -13,9 +13,9 @@ import {
   MAX_SOURCES_PER_CHANNEL, NEW_SENDER_BURST, RELAY_SOURCE_FACTOR, SOURCE_BYTE_BURST, SOURCE_BYTE_RATE,
   SOURCE_FRAME_BURST, SOURCE_FRAME_RATE, SOURCE_NEW_SENDER_BURST, SOURCE_NEW_SENDER_RATE
 } from './constants.ts'
-import type { FrameSource } from '../libp2p/pubsub-port.ts'
+import type { FrameSource } from './budget.ts'
 
-export type { FrameSource } from '../libp2p/pubsub-port.ts'
+export type { FrameSource } from './budget.ts'
 
 /** Every field is optional; defaults in `constants.ts`. */
 export interface InboundOptions {

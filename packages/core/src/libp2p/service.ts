@@ -1,0 +1,212 @@
+/**
+ * `rtmesh()`: the realtime channels as a libp2p service, next to gossipsub:
+ *
+ * ```ts
+ * const libp2p = await createLibp2p({
+ *   ...realtimeLibp2pOptions(),
+ *   transports: [webSockets()],
+ *   services: { ...realtimeLibp2pOptions().services, rtmesh: rtmesh({ bootstrap: [relay] }) }
+ * })
+ * const channel = libp2p.services.rtmesh.webxdc({ secret, chatId, appId }).joinRealtimeChannel()
+ * ```
+ *
+ * One `ChannelMachine` per joined channel holds the protocol state; this
+ * adapter feeds it frames, links, addresses and timers and carries out its
+ * effects (`runtime.ts`).
+ */
+import { randomBytes } from '@noble/hashes/utils.js'
+import { serviceDependencies } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Connection, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { ChannelHandle } from '../api/handle.ts'
+import { resolveRealtimeOptions } from '../api/options.ts'
+import type { RealtimeOptions, ResolvedRealtimeOptions } from '../api/options.ts'
+import { webxdcRealtime } from '../api/webxdc.ts'
+import type { WebxdcRealtime } from '../api/webxdc.ts'
+import { NodeStoppedError } from '../errors.ts'
+import { deriveChannel } from '../proto/derive.ts'
+import type { ChannelIdentity } from '../proto/derive.ts'
+import { ChannelMachine } from '../proto/machine.ts'
+import type { ChannelEvent } from '../proto/machine.ts'
+import type { MemberInfo } from '../proto/members.ts'
+import { configuredRelays } from '../proto/relays.ts'
+import { copyStats, emptyStats } from '../proto/stats.ts'
+import type { RealtimeStats } from '../proto/stats.ts'
+import { BootstrapKeeper } from './bootstrap.ts'
+import { ChannelRuntime } from './runtime.ts'
+import { ChannelTopics } from './topics.ts'
+
+/** The components the service uses (a libp2p node provides them to its services). */
+export interface RtmeshComponents {
+  peerId: PeerId
+  events: TypedEventTarget<Libp2pEvents>
+  /** The parts of libp2p's connection manager used. */
+  connectionManager: {
+    openConnection: (target: PeerId | Multiaddr | Multiaddr[], options?: AbortOptions) => Promise<Connection>
+    getConnections: (peer?: PeerId) => Connection[]
+  }
+  /** The part of libp2p's address manager used. */
+  addressManager: { getAddresses: () => Multiaddr[] }
+  logger: ComponentLogger
+  /** Gossipsub configured with `channelGossipsubOptions()`, registered as the `pubsub` service. */
+  pubsub: GossipSub
+}
+
+/** The realtime API of a node, for any number of chat-and-app pairs. */
+export interface Rtmesh {
+  /** The webxdc realtime API of one chat-and-app pair. */
+  webxdc: (identity: ChannelIdentity) => WebxdcRealtime
+  /**
+   * The other members of this pair's joined channel that announced
+   * themselves, and whether each is directly connected; empty when the
+   * channel is not joined or discovery is off.
+   */
+  members: (identity: ChannelIdentity) => MemberInfo[]
+  /** Counters: frames sent, delivered and dropped (by reason). */
+  stats: () => RealtimeStats
+}
+
+interface Joined {
+  runtime: ChannelRuntime
+  handle: ChannelHandle
+}
+
+export class RtmeshService implements Rtmesh, Startable {
+  readonly [Symbol.toStringTag] = '@rtmesh/service'
+  readonly [serviceDependencies]: string[] = ['@libp2p/pubsub']
+  private readonly components: RtmeshComponents
+  private readonly options: ResolvedRealtimeOptions
+  private readonly log: Logger
+  private readonly counters = emptyStats()
+  private readonly joined = new Map<string, Joined>()
+  private topics: ChannelTopics | undefined
+  private keeper: BootstrapKeeper | undefined
+  private abort = new AbortController()
+  private running = false
+
+  constructor (components: RtmeshComponents, options: RealtimeOptions = {}) {
+    this.components = components
+    this.options = resolveRealtimeOptions(options)
+    this.log = components.logger.forComponent('rtmesh')
+  }
+
+  start (): void {
+    if (this.running) return
+    this.running = true
+    this.abort = new AbortController()
+    const { components, options } = this
+    this.topics = new ChannelTopics(components.pubsub, { lingerMs: options.leaveLingerMs, isRelay: configuredRelays(options.bootstrap) })
+    const cm = components.connectionManager
+    const events = components.events
+    this.keeper = new BootstrapKeeper({
+      dial: async (target, dialOptions) => await cm.openConnection(target, dialOptions),
+      getConnections: (peer) => cm.getConnections(peer),
+      addEventListener: events.addEventListener.bind(events),
+      removeEventListener: events.removeEventListener.bind(events)
+    }, options.bootstrap, this.log)
+    this.keeper.start()
+    events.addEventListener('self:peer:update', this.onSelfUpdate)
+    events.addEventListener('connection:open', this.onConnection)
+    events.addEventListener('connection:close', this.onConnection)
+  }
+
+  /** Resolves when every bootstrap peer was dialled once (successfully or not). */
+  async afterStart (): Promise<void> {
+    await this.keeper?.dialAll()
+  }
+
+  stop (): void {
+    if (!this.running) return
+    this.running = false
+    for (const { handle } of [...this.joined.values()]) handle.leave()
+    this.abort.abort()
+    const events = this.components.events
+    events.removeEventListener('self:peer:update', this.onSelfUpdate)
+    events.removeEventListener('connection:open', this.onConnection)
+    events.removeEventListener('connection:close', this.onConnection)
+    this.keeper?.stop()
+    this.topics?.close()
+  }
+
+  webxdc (identity: ChannelIdentity): WebxdcRealtime {
+    const derived = deriveChannel(identity)
+    const { topic } = derived
+    return webxdcRealtime(() => this.joined.has(topic), () => {
+      const topics = this.topics
+      if (!this.running || topics === undefined) throw new NodeStoppedError()
+      const now = Date.now()
+      const machine = new ChannelMachine({
+        derived,
+        selfId: this.components.peerId.toString(),
+        multiaddrs: this.ownAddresses(),
+        directPeers: this.options.directPeersPerChannel,
+        inbound: this.options,
+        stats: this.counters,
+        randomBytes,
+        random: Math.random
+      }, now)
+      const handle = new ChannelHandle({
+        send: (data) => { joined.runtime.dispatch({ type: 'send', payload: data }) },
+        leave: () => { joined.runtime.dispatch({ type: 'leave' }) }
+      }, () => { if (this.joined.get(topic) === joined) this.joined.delete(topic) })
+      const runtime = new ChannelRuntime(machine, handle, {
+        topics,
+        stats: this.counters,
+        log: this.log,
+        now: Date.now,
+        isRelay: configuredRelays(this.options.bootstrap),
+        dial: async (addrs) => await this.components.connectionManager.openConnection(addrs, { signal: this.abort.signal })
+      })
+      const joined: Joined = { runtime, handle }
+      this.joined.set(topic, joined)
+      for (const peerId of this.directPeers()) runtime.dispatch({ type: 'link', peerId, up: true })
+      return handle
+    })
+  }
+
+  members (identity: ChannelIdentity): MemberInfo[] {
+    return this.joined.get(deriveChannel(identity).topic)?.runtime.machine.memberList(Date.now()) ?? []
+  }
+
+  stats (): RealtimeStats {
+    return copyStats(this.counters)
+  }
+
+  private ownAddresses (): string[] {
+    return this.components.addressManager.getAddresses().map((ma) => ma.toString())
+  }
+
+  private directPeers (): Set<string> {
+    return new Set(this.components.connectionManager.getConnections().filter(isDirect).map((c) => c.remotePeer.toString()))
+  }
+
+  private broadcast (event: ChannelEvent): void {
+    for (const { runtime } of this.joined.values()) runtime.dispatch(event)
+  }
+
+  /** Our addresses changed (a relay reservation came or went): tell every channel. */
+  private readonly onSelfUpdate = (): void => {
+    if (this.joined.size > 0) this.broadcast({ type: 'addresses', multiaddrs: this.ownAddresses() })
+  }
+
+  private readonly onConnection = (evt: CustomEvent<Connection>): void => {
+    if (this.joined.size === 0) return
+    const peer = evt.detail.remotePeer
+    const up = this.components.connectionManager.getConnections(peer).some(isDirect)
+    this.broadcast({ type: 'link', peerId: peer.toString(), up })
+  }
+}
+
+function isDirect (connection: Connection): boolean {
+  return connection.status === 'open' && connection.limits === undefined
+}
+
+/**
+ * The libp2p service factory: `services: { pubsub: gossipsub(channelGossipsubOptions()), rtmesh: rtmesh(options) }`.
+ * Needs the `pubsub` service to be gossipsub with the channel settings.
+ */
+export function rtmesh (options: RealtimeOptions = {}): (components: RtmeshComponents) => RtmeshService {
+  resolveRealtimeOptions(options) // validate before the node is built
+  return (components) => new RtmeshService(components, options)
+}

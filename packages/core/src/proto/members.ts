@@ -1,0 +1,177 @@
+/**
+ * The member table of one channel, and the decisions of member discovery
+ * (PROTOCOL.md, "Presence"): when to announce, whom to dial, who is still
+ * here. Pure: the clock and randomness are arguments; the caller announces,
+ * dials and reports back.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Presence } from './presence.ts'
+import { peerIdOf } from './relays.ts'
+
+/** Direct connections to other members a node seeks per channel (gossipsub's D). */
+export const DEFAULT_DIRECT_PEERS_PER_CHANNEL = 6
+/** When a new member announces itself after joining: covers the first heartbeats of mesh formation. */
+export const ANNOUNCE_DELAYS_MS = [200, 1_200, 4_000]
+/** Regular re-announcement, so members that missed one still meet. */
+export const REANNOUNCE_MS = 60_000
+/** Replies to newcomers, and announcements of changed addresses, are batched this long. */
+export const REPLY_DEBOUNCE_MS = 150
+/** A member whose dial failed is not dialled again for this long. */
+export const DIAL_BACKOFF_MS = 30_000
+/** Members remembered per channel. */
+export const MAX_KNOWN_MEMBERS = 256
+/** A member not heard from for this long (two missed re-announcements and then some) is gone. */
+export const MEMBER_TTL_MS = 2 * REANNOUNCE_MS + 30_000
+
+/** A channel member as this node knows it. */
+export interface MemberInfo {
+  peerId: string
+  /** True while this node has a direct (not relayed) connection to the member. */
+  direct: boolean
+}
+
+/** A dial the table asks for: the member's addresses, relayed ones last. */
+export interface Dial {
+  peerId: string
+  addrs: Multiaddr[]
+}
+
+interface Member {
+  addrs: Multiaddr[]
+  seen: number
+}
+
+export class MemberTable {
+  private readonly selfId: string
+  private readonly directPeers: number
+  private readonly random: () => number
+  /** Insertion order is recency order. */
+  private readonly members = new Map<string, Member>()
+  /** Members whose last dial failed, and when; bounded like the member table. */
+  private readonly failedAt = new Map<string, number>()
+  private readonly dialing = new Set<string>()
+  /** Peers this node has a direct (not relayed) connection to, as reported. */
+  private readonly links = new Set<string>()
+  /** Pending announcement times, ascending. */
+  private readonly announceAt: number[]
+  private replyAt: number | undefined
+
+  /** `random` returns a number in [0, 1) (dial order). */
+  constructor (selfId: string, directPeers: number, random: () => number, now: number) {
+    this.selfId = selfId
+    this.directPeers = directPeers
+    this.random = random
+    this.announceAt = [...ANNOUNCE_DELAYS_MS.map((d) => now + d), now + REANNOUNCE_MS]
+  }
+
+  /**
+   * Takes a member's presence (or goodbye) and returns the dials to make.
+   * A member heard for the first time gets a reply (our own presence) soon.
+   */
+  onPresence (presence: Presence, now: number): Dial[] {
+    if (presence.peerId === this.selfId) return []
+    const known = this.members.has(presence.peerId)
+    this.members.delete(presence.peerId)
+    if (presence.bye === true) return []
+    this.members.set(presence.peerId, { addrs: dialable(presence), seen: now })
+    if (this.members.size > MAX_KNOWN_MEMBERS) this.forgetOldest()
+    if (!known) this.replyAt ??= now + REPLY_DEBOUNCE_MS
+    return this.dials(now)
+  }
+
+  /** Our own addresses changed: announce them soon. */
+  onAddressesChanged (now: number): void {
+    this.replyAt ??= now + REPLY_DEBOUNCE_MS
+  }
+
+  /** A direct link to `peerId` came up or went down. */
+  onLink (peerId: string, up: boolean): void {
+    if (up) this.links.add(peerId)
+    else this.links.delete(peerId)
+  }
+
+  /** A dial this table asked for ended. */
+  onDialed (peerId: string, ok: boolean, now: number): void {
+    this.dialing.delete(peerId)
+    this.failedAt.delete(peerId)
+    if (ok) return
+    this.failedAt.set(peerId, now)
+    if (this.failedAt.size > MAX_KNOWN_MEMBERS) {
+      const oldest = this.failedAt.keys().next().value
+      if (oldest !== undefined) this.failedAt.delete(oldest)
+    }
+  }
+
+  /** True if an announcement is due at `now` (and consumes it). */
+  takeAnnouncement (now: number): boolean {
+    let due = false
+    if (this.replyAt !== undefined && this.replyAt <= now) {
+      this.replyAt = undefined
+      due = true
+    }
+    while (this.announceAt.length > 0 && (this.announceAt[0] ?? Infinity) <= now) {
+      this.announceAt.shift()
+      due = true
+    }
+    if (this.announceAt.length === 0) this.announceAt.push(now + REANNOUNCE_MS)
+    return due
+  }
+
+  /** When `takeAnnouncement` is next due. */
+  nextDeadline (): number {
+    const next = this.announceAt[0] ?? Infinity
+    return this.replyAt === undefined ? next : Math.min(next, this.replyAt)
+  }
+
+  /** Members heard from within `MEMBER_TTL_MS`, oldest news first. */
+  list (now: number): MemberInfo[] {
+    for (const [id, member] of this.members) if (now - member.seen > MEMBER_TTL_MS) this.members.delete(id)
+    return [...this.members.keys()].map((peerId) => ({ peerId, direct: this.links.has(peerId) }))
+  }
+
+  private forgetOldest (): void {
+    const oldest = this.members.keys().next().value
+    if (oldest !== undefined) this.members.delete(oldest)
+  }
+
+  private dials (now: number): Dial[] {
+    const out: Dial[] = []
+    const members = [...this.members.entries()]
+    let linked = members.filter(([id]) => this.links.has(id) || this.dialing.has(id)).length
+    for (const [peerId, member] of this.shuffle(members)) {
+      if (linked >= this.directPeers) break
+      if (this.links.has(peerId) || this.dialing.has(peerId) || member.addrs.length === 0) continue
+      if (now - (this.failedAt.get(peerId) ?? -Infinity) < DIAL_BACKOFF_MS) continue
+      linked++
+      this.dialing.add(peerId)
+      out.push({ peerId, addrs: member.addrs })
+    }
+    return out
+  }
+
+  private shuffle<T> (items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1))
+      const a = items[i]
+      const b = items[j]
+      if (a !== undefined && b !== undefined) { items[i] = b; items[j] = a }
+    }
+    return items
+  }
+}
+
+/** The member's addresses that parse and name it; relayed addresses last. */
+function dialable (member: Presence): Multiaddr[] {
+  const out: Multiaddr[] = []
+  for (const text of member.multiaddrs) {
+    try {
+      const ma = multiaddr(text)
+      if (peerIdOf(ma) === member.peerId) out.push(ma)
+    } catch {
+      // an address we cannot parse is skipped
+    }
+  }
+  const relayed = (ma: Multiaddr): number => ma.getComponents().some((c) => c.name === 'p2p-circuit') ? 1 : 0
+  return out.sort((a, b) => relayed(a) - relayed(b))
+}
