@@ -55,7 +55,7 @@ export interface RelayOptions {
   byteBurst?: number
   /** Channel topics one client peer can make the relay carry. Default 64. */
   maxChannelsPerPeer?: number
-  /** Channel topics the relay carries in all. Default 10 000. */
+  /** Channel topics the relay carries in all. Default 2 000, at most 3 000 (`MAX_CHANNELS_LIMIT`). */
   maxChannels?: number
   /** Structured logger (pino). Default: JSON lines on stderr at level `info`. */
   logger?: Logger
