@@ -1,8 +1,11 @@
 /**
- * The README's main job (until the relay exists): two local peers join one
- * channel and exchange messages, then stop by themselves.
+ * Two local peers and no relay: one listens, the other bootstraps from it;
+ * they join one channel, exchange messages, then stop by themselves. Peers
+ * that cannot reach each other meet through a relay (`@rtmesh/node-relay`,
+ * which `npm start` runs on 127.0.0.1:4001) and bootstrap from its address
+ * instead.
  *
- *   npm start
+ *   npx pnpm@10 run example
  */
 import { randomBytes } from 'node:crypto'
 import { createRealtimeNode } from '@rtmesh/core'
