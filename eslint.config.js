@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint'
 import globals from 'globals'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/**', 'packages/*/bin/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/*/bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
