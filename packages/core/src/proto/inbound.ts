@@ -55,6 +55,8 @@ export interface FrameMeta {
 interface Buffered<T> {
   item: T
   size: number
+  /** When it arrived (receiver clock): it waits at most the reorder timeout from then. */
+  at: number
 }
 
 interface SenderState<T> {
@@ -67,6 +69,13 @@ interface SenderState<T> {
   lastSeen: number
   /** Rate budget. */
   budget: TokenBucket
+}
+
+/** When the oldest frame waiting behind a gap arrived: the gap is that old. */
+function oldestWaiting<T> (state: SenderState<T>): number | undefined {
+  let oldest: number | undefined
+  for (const entry of state.buffered.values()) if (oldest === undefined || entry.at < oldest) oldest = entry.at
+  return oldest
 }
 
 function scaled (rate: Rate, factor: number): Rate {
@@ -174,16 +183,16 @@ export class InboundOrderer<T> {
     if (counter < state.next || state.buffered.has(counter)) return []
 
     if (counter !== state.next) {
-      state.buffered.set(counter, { item, size })
+      state.buffered.set(counter, { item, size, at: now })
       this.bufferedFrames++
       this.bufferedBytes += size
       if (state.gapSince === undefined) this.setGap(state, now)
-      return this.relieve(state, now)
+      return this.relieve(state)
     }
     const out = [item]
     state.next = counter + 1
     this.drain(state, out)
-    this.setGap(state, state.buffered.size > 0 ? now : undefined)
+    this.setGap(state, oldestWaiting(state))
     return out
   }
 
@@ -192,7 +201,7 @@ export class InboundOrderer<T> {
     const out: T[] = []
     for (const state of [...this.gaps]) {
       while (state.gapSince !== undefined && now - state.gapSince >= this.reorderTimeoutMs) {
-        out.push(...this.skipGap(state, now))
+        out.push(...this.skipGap(state))
       }
     }
     this.evict(now)
@@ -267,23 +276,23 @@ export class InboundOrderer<T> {
   }
 
   /** Enforces the buffer bounds of the sender and of the channel. */
-  private relieve (state: SenderState<T>, now: number): T[] {
+  private relieve (state: SenderState<T>): T[] {
     const out: T[] = []
     if (state.buffered.size > this.maxBuffered) {
       this.overflowCount++
-      out.push(...this.skipGap(state, now))
+      out.push(...this.skipGap(state))
     }
     while (this.bufferedFrames > this.maxBufferedChannel || this.bufferedBytes > this.maxBufferedBytes) {
       // the oldest gap of the channel goes first, as if its timeout had passed
       const oldest = this.gaps.values().next().value
       if (oldest === undefined) break
       this.overflowCount++
-      out.push(...this.skipGap(oldest, now))
+      out.push(...this.skipGap(oldest))
     }
     return out
   }
 
-  private skipGap (state: SenderState<T>, now: number): T[] {
+  private skipGap (state: SenderState<T>): T[] {
     let lowest = Infinity
     for (const counter of state.buffered.keys()) if (counter < lowest) lowest = counter
     if (lowest === Infinity) {
@@ -293,7 +302,7 @@ export class InboundOrderer<T> {
     state.next = lowest
     const out: T[] = []
     this.drain(state, out)
-    this.setGap(state, state.buffered.size > 0 ? now : undefined)
+    this.setGap(state, oldestWaiting(state))
     return out
   }
 

@@ -6,6 +6,8 @@
  * (`libp2p/service.ts`) and the simulation tests drive it the same way.
  */
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { equalBytes } from '@noble/ciphers/utils.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
 import { NONCE_BYTES, SENDER_ID_BYTES } from './constants.ts'
 import type { DerivedChannel } from './derive.ts'
 import { FrameKind, openFrame, sealFrame } from './envelope.ts'
@@ -137,6 +139,12 @@ export class ChannelMachine {
       return
     }
     const frame = result.frame
+    if (equalBytes(frame.senderId, this.senderId)) {
+      // our own frame coming back (gossipsub forgets its ids after a while): a replay
+      stats.dropped.replay++
+      out.push({ type: 'verdict', verdict: 'ignore' })
+      return
+    }
     // Judged and charged here, where gossipsub decides about forwarding.
     const verdict = this.inbound.admit({ senderId: frame.senderId, counter: frame.counter, timestamp: frame.timestamp, size: data.byteLength }, source, now)
     if (verdict !== 'accept') {
@@ -188,7 +196,7 @@ export class ChannelMachine {
         stats.dropped.kind++
         continue
       }
-      for (const dial of this.members?.onPresence(presence, now) ?? []) out.push({ type: 'dial', ...dial })
+      for (const dial of this.members?.onPresence(presence, bytesToHex(frame.senderId), now) ?? []) out.push({ type: 'dial', ...dial })
     }
   }
 

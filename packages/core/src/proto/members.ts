@@ -40,6 +40,8 @@ export interface Dial {
 interface Member {
   addrs: Multiaddr[]
   seen: number
+  /** The sender (one join of the member) whose presence this is. */
+  sender: string
 }
 
 export class MemberTable {
@@ -66,15 +68,22 @@ export class MemberTable {
   }
 
   /**
-   * Takes a member's presence (or goodbye) and returns the dials to make.
-   * A member heard for the first time gets a reply (our own presence) soon.
+   * Takes a member's presence (or goodbye), sent by `sender` (the sender id
+   * of one join), and returns the dials to make. A goodbye ends only the join
+   * that said it: a late goodbye of an earlier join does not remove a member
+   * that has joined again. A member heard for the first time gets a reply
+   * (our own presence) soon.
    */
-  onPresence (presence: Presence, now: number): Dial[] {
+  onPresence (presence: Presence, sender: string, now: number): Dial[] {
     if (presence.peerId === this.selfId) return []
-    const known = this.members.has(presence.peerId)
+    const member = this.members.get(presence.peerId)
+    if (presence.bye === true) {
+      if (member?.sender === sender) this.members.delete(presence.peerId)
+      return []
+    }
     this.members.delete(presence.peerId)
-    if (presence.bye === true) return []
-    this.members.set(presence.peerId, { addrs: dialable(presence), seen: now })
+    this.members.set(presence.peerId, { addrs: dialable(presence), seen: now, sender })
+    const known = member !== undefined
     if (this.members.size > MAX_KNOWN_MEMBERS) this.forgetOldest()
     if (!known) this.replyAt ??= now + REPLY_DEBOUNCE_MS
     return this.dials(now)

@@ -1,0 +1,173 @@
+/**
+ * The channel machine in a deterministic simulation (`sim/`): many nodes, a
+ * virtual clock, latency that reorders, loss, duplication, churn, clock skew
+ * and an eavesdropper who replays everything. Seeded: a failure names its
+ * seed, and `RTMESH_SIM_SEED=<seed>` replays exactly that run.
+ */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_REORDER_TIMEOUT_MS } from '../src/proto/constants.ts'
+import { deriveChannel } from '../src/proto/derive.ts'
+import type { DerivedChannel } from '../src/proto/derive.ts'
+import { MEMBER_TTL_MS } from '../src/proto/members.ts'
+import { checkCompleteness, checkSafety, maxDeliveryDelay } from './sim/checks.ts'
+import { Simulation, T0 } from './sim/sim.ts'
+import type { NetworkConditions, SimNode } from './sim/sim.ts'
+
+const SEEDS = process.env.RTMESH_SIM_SEED !== undefined ? [Number(process.env.RTMESH_SIM_SEED)] : [1, 2, 3, 4, 5, 6, 7, 8]
+
+function channel (seed: number, secretByte = 7): DerivedChannel {
+  return deriveChannel({ secret: new Uint8Array(32).fill(secretByte), chatId: `chat-${seed}`, appId: 'app' })
+}
+
+const REORDERING: NetworkConditions = { latency: { min: 5, max: 400 }, loss: 0, duplicate: 0.2 }
+const LOSSY: NetworkConditions = { latency: { min: 5, max: 400 }, loss: 0.15, duplicate: 0.1 }
+
+/** `count` nodes each sending `perNode` frames at random times within `spanMs` from now. */
+function traffic (sim: Simulation, nodes: SimNode[], perNode: number, spanMs: number): void {
+  for (const node of nodes) {
+    for (let i = 0; i < perNode; i++) {
+      sim.schedule(sim.now + sim.rng.int(spanMs), () => { if (node.session !== undefined && node.session.leftAt === undefined && node.online) node.send() })
+    }
+  }
+}
+
+function forEachSeed (name: string, run: (seed: number) => void): void {
+  for (const seed of SEEDS) it(`${name} (seed ${seed})`, () => { run(seed) })
+}
+
+describe('simulation: channel machines on a simulated network', () => {
+  forEachSeed('reordered and duplicated frames reach every member once, in order; late joiners and leavers get nothing outside their membership', (seed) => {
+    const sim = new Simulation(seed, REORDERING)
+    const derived = channel(seed)
+    const nodes = Array.from({ length: 12 }, () => sim.addNode())
+    const [late1, late2, leaver1, leaver2] = nodes.slice(8)
+    const early = nodes.slice(0, 8)
+    for (const node of [...early, leaver1, leaver2]) node?.join(derived)
+    traffic(sim, nodes, 25, 20_000)
+    sim.schedule(T0 + 10_000, () => { late1?.join(derived); late2?.join(derived) })
+    sim.schedule(T0 + 12_000, () => { leaver1?.leave(); leaver2?.leave() })
+    sim.runUntil(T0 + 25_000)
+    checkSafety(sim)
+    checkCompleteness(sim, sim.maxLatency)
+    // with every copy arriving, a gap only waits for the late copy, never the timeout
+    assert.ok(maxDeliveryDelay(sim) <= 2 * sim.maxLatency, `a delivery took ${maxDeliveryDelay(sim)} ms`)
+    assert.ok(sim.sent.length > 200)
+    assert.equal(early[0]?.stats.dropped.replay !== undefined, true)
+    const duplicates = nodes.reduce((sum, n) => sum + n.stats.dropped.replay, 0)
+    assert.ok(duplicates > 0, 'duplicated copies were refused as replays')
+  })
+
+  forEachSeed('with loss, what arrives is once and in order, and a gap holds later frames back at most the reorder timeout', (seed) => {
+    const sim = new Simulation(seed, LOSSY)
+    const derived = channel(seed)
+    const nodes = Array.from({ length: 10 }, () => sim.addNode())
+    for (const node of nodes) node.join(derived)
+    traffic(sim, nodes, 30, 20_000)
+    sim.runUntil(T0 + 25_000)
+    checkSafety(sim)
+    assert.ok(maxDeliveryDelay(sim) <= DEFAULT_REORDER_TIMEOUT_MS + sim.maxLatency, `a delivery took ${maxDeliveryDelay(sim)} ms`)
+    const delivered = sim.sessions.reduce((sum, s) => sum + s.delivered.length, 0)
+    const possible = sim.sent.length * (nodes.length - 1)
+    // each copy is lost with p = 0.15, unless a duplicate made it
+    assert.ok(delivered > possible * 0.75 && delivered < possible * 0.95, `${delivered} of ${possible} delivered`)
+  })
+
+  forEachSeed('clocks off by up to a minute: nothing lost, nothing refused as stale', (seed) => {
+    const sim = new Simulation(seed, REORDERING)
+    const derived = channel(seed)
+    const nodes = Array.from({ length: 8 }, () => sim.addNode(DEFAULT_MAX_CLOCK_SKEW_MS / 2 - 1_000))
+    for (const node of nodes) node.join(derived)
+    traffic(sim, nodes, 20, 10_000)
+    sim.runUntil(T0 + 15_000)
+    checkSafety(sim)
+    checkCompleteness(sim, sim.maxLatency)
+    assert.equal(nodes.reduce((sum, n) => sum + n.stats.dropped.stale, 0), 0)
+  })
+
+  forEachSeed('an eavesdropper replaying every frame, soon and much later, gets nothing delivered twice or late', (seed) => {
+    const sim = new Simulation(seed, REORDERING)
+    const derived = channel(seed)
+    const nodes = Array.from({ length: 8 }, () => sim.addNode())
+    for (const node of nodes) node.join(derived)
+    traffic(sim, nodes, 15, 10_000)
+    sim.runUntil(T0 + 12_000)
+    const before = sim.sessions.map((s) => s.delivered.length)
+    const replayAll = (): void => {
+      const frames = sim.wire.filter((w) => w.topic === derived.topic && w.at < T0 + 12_000)
+      for (const node of nodes) for (const { frame } of frames) sim.inject(node, frame, 'eavesdropper', 1 + sim.rng.int(sim.maxLatency))
+    }
+    sim.schedule(T0 + 13_000, replayAll)
+    sim.runUntil(T0 + 20_000)
+    assert.deepEqual(sim.sessions.map((s) => s.delivered.length), before, 'replays soon after are refused by counter')
+    // after the clock-skew window a late joiner cannot be fed old frames either
+    const late = sim.addNode()
+    sim.schedule(T0 + 12_000 + 2 * DEFAULT_MAX_CLOCK_SKEW_MS + 1_000, () => {
+      const session = late.join(derived)
+      for (const { frame } of sim.wire.filter((w) => w.at < T0 + 12_000)) sim.inject(late, frame, 'eavesdropper', 10)
+      sim.schedule(sim.now + 1_000, () => { assert.equal(session.delivered.length, 0) })
+      replayAll()
+    })
+    sim.runUntil(T0 + 12_000 + 2 * DEFAULT_MAX_CLOCK_SKEW_MS + 5_000)
+    assert.deepEqual(sim.sessions.slice(0, before.length).map((s) => s.delivered.length), before, 'old replays are refused as stale')
+    assert.ok(late.stats.dropped.stale > 0)
+    checkSafety(sim)
+  })
+
+  forEachSeed('outsiders who know the topic but not the key deliver nothing and get nothing delivered', (seed) => {
+    const sim = new Simulation(seed, REORDERING)
+    const derived = channel(seed)
+    const members = Array.from({ length: 6 }, () => sim.addNode())
+    const outsiders = Array.from({ length: 2 }, () => sim.addNode())
+    for (const node of members) node.join(derived)
+    // each outsider has its own wrong key
+    outsiders.forEach((node, i) => node.join({ topic: derived.topic, key: channel(seed, 20 + i).key }))
+    traffic(sim, [...members, ...outsiders], 15, 10_000)
+    sim.runUntil(T0 + 12_000)
+    checkSafety(sim)
+    for (const node of outsiders) assert.equal(node.session?.delivered.length, 0)
+    const outsiderNames = new Set(outsiders.map((n) => n.session?.name))
+    for (const node of members) {
+      assert.ok(node.session?.delivered.every((d) => !outsiderNames.has(d.payload.split(':')[0])))
+      assert.ok(node.stats.dropped.auth > 0, 'forged frames are counted')
+    }
+  })
+
+  forEachSeed('presence: members know who is here after joins, goodbyes, quick rejoins and a crash, and link directly', (seed) => {
+    const sim = new Simulation(seed, REORDERING)
+    const derived = channel(seed)
+    const nodes = Array.from({ length: 10 }, () => sim.addNode())
+    for (const node of nodes) node.join(derived)
+    const [leaver, rejoiner, crasher] = nodes
+    sim.schedule(T0 + 5_000, () => { leaver?.leave(); rejoiner?.leave() })
+    sim.schedule(T0 + 5_000 + sim.maxLatency + 1, () => { rejoiner?.join(derived) })
+    sim.runUntil(T0 + 10_000)
+    const here = (node: SimNode): string[] => (node.session?.machine.memberList(node.clock) ?? []).map((m) => m.peerId).sort()
+    const others = (node: SimNode, present: SimNode[]): string[] => present.filter((n) => n !== node).map((n) => n.id).sort()
+    const present = nodes.filter((n) => n !== leaver)
+    for (const node of present) assert.deepEqual(here(node), others(node, present), `${node.id} sees who is here`)
+    for (const node of present) {
+      const linked = [...node.links].filter((id) => present.some((n) => n.id === id))
+      assert.ok(linked.length >= 6, `${node.id} links directly to ${linked.length} members`)
+    }
+    // a crashed member says no goodbye: it is gone once it has been silent for the member TTL
+    if (crasher === undefined) throw new Error('no crasher')
+    sim.crash(crasher)
+    sim.runUntil(sim.now + MEMBER_TTL_MS + 1_000)
+    const alive = present.filter((n) => n !== crasher)
+    for (const node of alive) assert.deepEqual(here(node), others(node, alive), `${node.id} forgot the crashed member`)
+  })
+
+  it('the same seed gives the same run', () => {
+    const run = (): string => {
+      const sim = new Simulation(42, LOSSY)
+      const derived = channel(42)
+      const nodes = Array.from({ length: 6 }, () => sim.addNode(1_000))
+      for (const node of nodes) node.join(derived)
+      traffic(sim, nodes, 10, 5_000)
+      sim.runUntil(T0 + 8_000)
+      return JSON.stringify(sim.sessions.map((s) => s.delivered))
+    }
+    assert.equal(run(), run())
+  })
+})
