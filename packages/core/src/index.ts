@@ -13,13 +13,17 @@
  * ```ts
  * import { createRealtimeNode } from '@rtmesh/core'
  *
- * const node = await createRealtimeNode({ bootstrap: ['/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3Koo…'] })
- * const webxdc = node.webxdc({ secret: 'a secret shared by the chat', chatId: 'chat-1', appId: 'app-1' })
- * const channel = webxdc.joinRealtimeChannel()
- * channel.setListener((data) => { console.log('received', data) })
- * channel.send(new TextEncoder().encode('hello'))
- * channel.leave()
- * await node.stop()
+ * const identity = { secret: crypto.getRandomValues(new Uint8Array(32)), chatId: 'chat-1', appId: 'app-1' }
+ * const alice = await createRealtimeNode({ listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+ * const bob = await createRealtimeNode({ bootstrap: alice.multiaddrs }) // usually a relay's address
+ * const toBob = alice.webxdc(identity).joinRealtimeChannel()
+ * const received = new Promise<Uint8Array>((resolve) => { bob.webxdc(identity).joinRealtimeChannel().setListener(resolve) })
+ * // only peers connected at send time receive: send until Bob is in the mesh
+ * const timer = setInterval(() => { toBob.send(new TextEncoder().encode('hello')) }, 200)
+ * console.log(new TextDecoder().decode(await received))
+ * clearInterval(timer)
+ * await alice.stop()
+ * await bob.stop()
  * ```
  */
 export { createRealtimeNode } from './api/create-node.ts'
