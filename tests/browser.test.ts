@@ -1,6 +1,7 @@
 /**
- * webxdc.js in real Chromium (issue #4): pages of an unmodified webxdc app,
- * relay processes, WebRTC between pages, Node peers in the same channel.
+ * webxdc.js in real Chromium: pages of an unmodified webxdc app exchange
+ * messages through relay processes and directly over WebRTC, with Node peers
+ * in the same channel; isolation, join time, reloads and the demo page.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -9,9 +10,8 @@ import { dirname } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { createRealtimeNode } from '@rtmesh/core'
-import { freePort, spawnRelay } from '../packages/node-relay/test/helpers.ts'
-import type { RelayProcess } from '../packages/node-relay/test/helpers.ts'
-import { bytes, record, sleep, text, waitFor } from '../packages/core/test/helpers.ts'
+import { bytes, freePort, record, sleep, spawnRelay, text, waitFor, waitForValue } from '@rtmesh/testkit'
+import type { RelayProcess } from '@rtmesh/testkit'
 import { appUrl, launchChromium, received, SANDBOXED, say, serveApp, status } from './lib/browser.ts'
 import type { AppServer, ChannelParams } from './lib/browser.ts'
 
@@ -19,14 +19,9 @@ function newChannel (relay: RelayProcess): ChannelParams {
   return { relay: relay.ws, secret: randomBytes(24).toString('base64url'), chat: randomBytes(6).toString('hex'), app: 'test-app' }
 }
 
+/** Polls what `page` received until `condition` holds (the error shows what it had). */
 async function waitForPage (what: string, page: Page, condition: (texts: string[]) => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const texts = await received(page)
-    if (condition(texts)) return
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; page has ${JSON.stringify(texts)}`)
-    await sleep(100)
-  }
+  await waitForValue(what, async () => await received(page), condition, timeoutMs, 100)
 }
 
 /** Sends `label N` from `from` until `to` shows one; returns what `to` got. */
@@ -85,18 +80,11 @@ describe('webxdc.js in Chromium', () => {
     const bob = await openApp(params, 'bob')
     try {
       await sayUntilHeard(alice, bob, 'via relay')
-      const deadline = Date.now() + 30_000
-      while ((await status(alice)).direct < 1 || (await status(bob)).direct < 1) {
-        if (Date.now() > deadline) throw new Error(`no direct link: ${JSON.stringify([await status(alice), await status(bob)])}`)
-        await sleep(200)
-      }
+      await waitForValue('a direct link at both pages', async () => [await status(alice), await status(bob)],
+        (both) => both.every((s) => s.direct >= 1), 30_000, 200)
       assert.equal((await status(alice)).state, 'direct')
       await ownRelay.kill('SIGKILL')
-      const gone = Date.now() + 10_000
-      while ((await status(alice)).relays !== 0) {
-        if (Date.now() > gone) throw new Error('alice still counts the killed relay')
-        await sleep(100)
-      }
+      await waitFor('alice to stop counting the killed relay', async () => (await status(alice)).relays === 0, 10_000, 100)
       for (const i of [1, 2, 3]) await say(alice, `direct ${i}`)
       for (const i of [1, 2, 3]) await say(bob, `back ${i}`)
       await waitForPage('direct messages at bob', bob, (t) => ['direct 1', 'direct 2', 'direct 3'].every((m) => t.includes(m)))
@@ -238,11 +226,7 @@ describe('webxdc.js in Chromium', () => {
     try {
       await first.goto(`http://127.0.0.1:${demoPort}/`)
       const shareLink = first.locator('#share-link')
-      const deadline = Date.now() + 10_000
-      while (!(await shareLink.inputValue()).includes('secret=')) {
-        if (Date.now() > deadline) throw new Error('no share link')
-        await sleep(100)
-      }
+      await waitFor('the share link', async () => (await shareLink.inputValue()).includes('secret='), 10_000, 100)
       const link = await shareLink.inputValue()
       assert.ok(!link.includes('name='), 'the share link carries no name')
       second = await (await browser.newContext({ viewport: { width: 720, height: 640 } })).newPage()

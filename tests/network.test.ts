@@ -1,7 +1,8 @@
 /**
- * The test network's scenarios (issue #5): 30 Node peers in separate
- * processes, 3 relay processes, faults on a timeline. Each run writes its
- * report and latency plot under tests/.artifacts/net/<scenario>/.
+ * The test network's scenarios: 30 Node peers in separate processes and 3
+ * relay processes deliver every frame to members only, once, through churn,
+ * a relay killed and restarted, and flooding or garbage-sending peers. Each
+ * run writes its report and latency plot under tests/.artifacts/net/<scenario>/.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'

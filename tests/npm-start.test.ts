@@ -10,10 +10,10 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, readlink } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { freePort, waitFor } from '@rtmesh/testkit'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const READY_MS = 60_000
@@ -27,14 +27,6 @@ const STOP_MS = 15_000
 /** PATH without the workspace's `node_modules/.bin` directories that `pnpm run` prepends. */
 function userPath (): string {
   return (process.env.PATH ?? '').split(':').filter((dir) => !dir.includes('node_modules')).join(':')
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
-  return port
 }
 
 /** Whether something accepts connections on 127.0.0.1:port. */
@@ -52,14 +44,6 @@ function alive (pid: number): boolean {
     return true
   } catch {
     return false
-  }
-}
-
-async function until (what: string, deadlineMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + deadlineMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 
@@ -102,18 +86,18 @@ describe('npm start', () => {
       const exited = new Promise<void>((resolve) => { npm.once('exit', () => { resolve() }) })
       let relayPid: number | undefined
       try {
-        await until('the relay to print "Press Ctrl-C"', READY_MS, () => output.includes('Press Ctrl-C') || npm.exitCode !== null)
+        await waitFor('the relay to print "Press Ctrl-C"', () => output.includes('Press Ctrl-C') || npm.exitCode !== null, READY_MS, 50)
         assert.ok(output.includes('Press Ctrl-C'), `npm start exited early: ${output}`)
         relayPid = await pidListeningOn(ports.port)
         assert.ok(relayPid !== undefined, 'a process listens on --port')
         assert.ok(npm.pid !== undefined && npm.kill(signal))
         const started = Date.now()
-        await until(`ports free and relay ${relayPid} gone after ${signal}`, STOP_MS, async () => {
+        await waitFor(`ports free and relay ${relayPid} gone after ${signal}`, async () => {
           if (relayPid !== undefined && alive(relayPid)) return false
           for (const port of Object.values(ports)) if (await listening(port)) return false
           return true
-        })
-        await until('npm to exit', STOP_MS, () => npm.exitCode !== null || npm.signalCode !== null)
+        }, STOP_MS, 50)
+        await waitFor('npm to exit', () => npm.exitCode !== null || npm.signalCode !== null, STOP_MS, 50)
         assert.ok(Date.now() - started < STOP_MS)
       } finally {
         if (relayPid !== undefined && alive(relayPid)) process.kill(relayPid, 'SIGKILL')

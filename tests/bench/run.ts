@@ -11,7 +11,7 @@ import { cpus, totalmem } from 'node:os'
 import { createInterface } from 'node:readline'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
-import { spawnRelay } from '../../packages/node-relay/test/helpers.ts'
+import { sleep, spawnRelay } from '@rtmesh/testkit'
 import { percentile } from '../net/report.ts'
 import type { BenchCommand, BenchReport, System } from './peer.ts'
 
@@ -20,7 +20,6 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
 const PEER_SCRIPT = new URL('./peer.ts', import.meta.url).pathname
 // clients per process: one process per 30 (measured: 30 in one process p50 140 ms, in six processes 2.4 s, on 2 cores)
 const PER_PROCESS = Number(process.env.RTMESH_BENCH_PER_PROCESS ?? 30)
-const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
 interface Target { addr: string, pid: number | undefined, stop: () => Promise<void> }
 

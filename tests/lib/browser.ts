@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
+import { closeServer, listenOnLoopback } from '@rtmesh/testkit'
 
 export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium'
 
@@ -49,13 +49,12 @@ export async function serveApp (): Promise<AppServer> {
       res.writeHead(200, { 'content-type': file.pathname.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body)
     }, () => { res.writeHead(500).end() })
   })
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as AddressInfo
+  const port = await listenOnLoopback(server)
   return {
     origin: `http://127.0.0.1:${port}`,
     close: async () => {
       server.closeAllConnections()
-      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+      await closeServer(server)
     }
   }
 }

@@ -6,7 +6,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { createRealtimeNode, deriveChannel } from '@rtmesh/core'
 import type { RealtimeListener, RealtimeNode } from '@rtmesh/core'
-import { startRawNode } from '../../packages/core/test/helpers.ts'
+import { startRawNode } from '@rtmesh/testkit'
 import { decodePayload, encodePayload } from './protocol.ts'
 import type { ChannelSpec, Command, PeerEvent, PeerSpec } from './protocol.ts'
 
@@ -127,7 +127,7 @@ async function handle (command: Command): Promise<void> {
     case 'garbage': {
       // a peer that knows the topic string but not the key
       const peer = must(command.name)
-      const raw = await startRawNode({}, false)
+      const raw = await startRawNode({ listen: false })
       const relay = peer.spec.bootstrap[0]
       if (relay === undefined) throw new Error(`garbage peer ${peer.spec.name} has no relay`)
       await raw.dial(multiaddr(relay))

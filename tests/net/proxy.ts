@@ -4,7 +4,7 @@
  */
 import { createConnection, createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { closeServer, listenOnLoopback } from '@rtmesh/testkit'
 
 export class FaultProxy {
   private server: Server | undefined
@@ -33,8 +33,7 @@ export class FaultProxy {
       this.pipe(client, upstream)
       this.pipe(upstream, client)
     })
-    await new Promise<void>((resolve) => { this.server?.listen(0, '127.0.0.1', resolve) })
-    this.port = (this.server.address() as AddressInfo).port
+    this.port = await listenOnLoopback(this.server)
   }
 
   private pipe (from: Socket, to: Socket): void {
@@ -63,6 +62,6 @@ export class FaultProxy {
     for (const socket of this.sockets) socket.destroy()
     const server = this.server
     if (server === undefined) return
-    await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    await closeServer(server)
   }
 }

@@ -10,8 +10,8 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadOrCreateKey } from '@rtmesh/node-relay'
-import { freePort, metricValue, spawnRelay } from '../../packages/node-relay/test/helpers.ts'
-import type { RelayProcess } from '../../packages/node-relay/test/helpers.ts'
+import { freePort, metricValue, scrapeMetrics, sleep, spawnRelay, waitFor } from '@rtmesh/testkit'
+import type { RelayProcess } from '@rtmesh/testkit'
 import { startPages } from './pages.ts'
 import type { Pages } from './pages.ts'
 import { FaultProxy } from './proxy.ts'
@@ -35,13 +35,6 @@ export interface RunOptions {
 }
 
 interface RelaySlot { args: string[], process: RelayProcess | undefined, admin: number, proxies: FaultProxy[] }
-
-const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
-  })
-}
 
 export async function runNetwork (scenario: Scenario, options: RunOptions = {}): Promise<{ report: RunReport, dir: string }> {
   const dir = options.outDir ?? new URL(`../.artifacts/net/${scenario.name}`, import.meta.url).pathname
@@ -86,7 +79,7 @@ export async function runNetwork (scenario: Scenario, options: RunOptions = {}):
     sampler = setInterval(() => {
       relays.forEach((slot, relay) => {
         if (slot.process === undefined) return
-        fetch(`http://127.0.0.1:${slot.admin}/metrics`).then(async (res) => await res.text()).then((text) => {
+        scrapeMetrics(slot.admin).then((text) => {
           samples.push({
             at: Date.now(), relay,
             cpuSeconds: metricValue(text, 'rtmesh_relay_process_cpu_seconds_total'),
@@ -123,7 +116,7 @@ export async function runNetwork (scenario: Scenario, options: RunOptions = {}):
       for (const spec of mine) hostOf.set(spec.name, child)
       child.send({ t: 'start', peers: mine } satisfies Command)
     }
-    await waitUntil(() => events.filter((e) => e.k === 'started').length === specs.length, 60_000, 'peers to start')
+    await waitFor('peers to start', () => events.filter((e) => e.k === 'started').length === specs.length, 60_000, 50)
 
     const startedAt = Date.now()
     const honest = specs.slice(0, scenario.peers)
@@ -183,7 +176,7 @@ export async function runNetwork (scenario: Scenario, options: RunOptions = {}):
       // the relay's warnings and errors (bans, refused RPCs) and its last metrics beside the report
       await writeFile(join(dir, `relay-${r}.log`), slot.process?.stderr() ?? '').catch(() => undefined)
       if (slot.process !== undefined) {
-        await fetch(`http://127.0.0.1:${slot.admin}/metrics`).then(async (res) => { await writeFile(join(dir, `relay-${r}.metrics`), await res.text()) }).catch(() => undefined)
+        await scrapeMetrics(slot.admin).then(async (text) => { await writeFile(join(dir, `relay-${r}.metrics`), text) }).catch(() => undefined)
       }
       await slot.process?.kill()
       for (const proxy of slot.proxies) await proxy.stop()
@@ -263,13 +256,5 @@ async function applyFault (f: Fault, fi: number, ctx: FaultContext): Promise<voi
       setTimeout(() => { proxy?.setLatency(0) }, f.durationMs)
       break
     }
-  }
-}
-
-async function waitUntil (condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
   }
 }

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { ChannelActiveError, ChannelClosedError, deriveChannel, MessageTooLargeError } from '@rtmesh/core'
-import type { RealtimeListener, RealtimeNode } from '@rtmesh/core'
-import { bytes, connect, record, sleep, startNodes, stopAll, text, waitFor } from '../../core/test/helpers.ts'
+import type { RealtimeNode } from '@rtmesh/core'
+import { bytes, connect, record, sendUntilHeard, startNodes, stopAll, text, waitFor } from '@rtmesh/testkit'
 import { lazyWebxdc } from '../src/lazy.ts'
 
 const EARLY_SENDS = 70
@@ -16,16 +16,6 @@ const EARLY_SENDS = 70
 /** Whether `node` knows `peer` as a subscriber of `topic`. */
 function knowsSubscriber (node: RealtimeNode, peer: RealtimeNode, topic: string): boolean {
   return node.libp2p.services.pubsub.getSubscribers(topic).some((id) => id.equals(peer.libp2p.peerId))
-}
-
-/** Sends `label k` every 100 ms until `got` holds one of them (the channel is bound and the receiver reachable). */
-async function sendUntilHeard (channel: RealtimeListener, got: Uint8Array[], label: string): Promise<void> {
-  const deadline = Date.now() + 10_000
-  for (let k = 0; !got.some((d) => text(d).startsWith(label)); k++) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for "${label}" to be heard`)
-    channel.send(bytes(`${label} ${k}`))
-    await sleep(100)
-  }
 }
 
 describe('lazyWebxdc', () => {
@@ -55,7 +45,7 @@ describe('lazyWebxdc', () => {
       await waitFor('a to know b subscribes', () => knowsSubscriber(a, b, topic))
       resolve(a)
       await waitFor('a to join the channel', () => a.libp2p.services.pubsub.getTopics().includes(topic))
-      await sendUntilHeard(channel, got, 'later')
+      await sendUntilHeard(channel, got, 'later', 100) // heard: the channel is bound and b reachable
       assert.deepEqual(got.map(text).filter((t) => t.startsWith('early')), [], 'no send from before the node was ready')
       assert.equal(unsent(), EARLY_SENDS)
       receiver.send(bytes('to the early listener'))
@@ -85,7 +75,7 @@ describe('lazyWebxdc', () => {
       const receiver = b.webxdc(identity).joinRealtimeChannel()
       const got = record(receiver)
       await connect(a, b)
-      await sendUntilHeard(channel, got, 'together')
+      await sendUntilHeard(channel, got, 'together', 100)
       assert.deepEqual(got.map(text).filter((t) => t.startsWith('alone')), [])
       assert.equal(unsent(), 2)
       channel.leave()

@@ -10,7 +10,7 @@ import {
   MessageTooLargeError, NodeStoppedError
 } from '../src/index.ts'
 import type { RealtimeNode } from '../src/index.ts'
-import { bytes, connect, record, startNodes, stopAll, text, waitFor, waitForMesh } from './helpers.ts'
+import { bytes, connect, record, startNodes, stopAll, text, waitFor, waitForMesh } from '@rtmesh/testkit'
 
 describe('webxdc API contract', () => {
   let nodes: RealtimeNode[] = []

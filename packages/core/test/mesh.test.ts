@@ -1,5 +1,8 @@
 /**
- * Channel semantics over real libp2p nodes on loopback (issue #2, points 1–9).
+ * Channel semantics over real libp2p nodes on loopback: exact delivery of
+ * every size over two hops, order, isolation by secret, chat and app, no
+ * injection without the key, bad frames, replays, twenty nodes, ephemeral
+ * delivery.
  */
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, it } from 'node:test'
@@ -8,7 +11,7 @@ import { deriveChannel, FrameKind, MAX_FRAME_SIZE, MAX_MESSAGE_SIZE, sealFrame }
 import type { RealtimeListener, RealtimeNode } from '../src/index.ts'
 import {
   bytes, connect, internals, record, sleep, startNodes, startRawNode, stopAll, text, waitFor, waitForMesh
-} from './helpers.ts'
+} from '@rtmesh/testkit'
 
 function identity (secret: Uint8Array, chatId = 'chat', appId = 'app'): { secret: Uint8Array, chatId: string, appId: string } {
   return { secret, chatId, appId }

@@ -3,18 +3,8 @@
  * line naming the flag (and what to do), exit code 2, nothing left running.
  */
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
-import type { AddressInfo, Server } from 'node:net'
 import { describe, it } from 'node:test'
-import { freePort, runRelay, spawnRelay } from './helpers.ts'
-
-/** Holds a loopback port, as another program on the host would. */
-async function holdPort (): Promise<{ port: number, close: () => Promise<void> }> {
-  const server: Server = createServer()
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as AddressInfo
-  return { port, close: async () => { await new Promise<void>((resolve) => { server.close(() => { resolve() }) }) } }
-}
+import { freePort, holdPort, runRelay, spawnRelay } from '@rtmesh/testkit'
 
 function assertOneLine (result: { code: number | null, stdout: string, stderr: string }, what: string, mentions: string[]): void {
   assert.equal(result.code, 2, `${what}: exit code (stderr: ${result.stderr})`)

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { freePort, metricValue, runRelay, spawnRelay } from './helpers.ts'
+import { freePort, metricValue, runRelay, scrapeMetrics, spawnRelay } from '@rtmesh/testkit'
 
 describe('rtmesh-relay command line', () => {
   it('answers bad input with one line naming the flag and exit code 2', async () => {
@@ -62,7 +62,7 @@ describe('rtmesh-relay command line', () => {
       const body = await health.json() as { status: string, peerId: string }
       assert.equal(body.status, 'ok')
       assert.equal(body.peerId, relay.peerId)
-      const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()
+      const metrics = await scrapeMetrics(adminPort)
       for (const name of ['rtmesh_relay_connections', 'rtmesh_relay_reservations', 'rtmesh_relay_channels',
         'rtmesh_relay_messages_forwarded_total', 'rtmesh_relay_bytes_forwarded_total']) {
         assert.ok(metrics.includes(`${name} `), `metric ${name}`)

@@ -8,8 +8,6 @@ import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { describe, it } from 'node:test'
-import type { GossipSub } from '@libp2p/gossipsub'
-import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { deriveChannel } from '@rtmesh/core'
@@ -17,26 +15,13 @@ import { pino } from 'pino'
 import { createRelay } from '../src/relay.ts'
 import type { Relay } from '../src/relay.ts'
 import type { RelayOptions } from '../src/options.ts'
-import { startRawNode } from '../../core/test/helpers.ts'
-import { metricValue } from './helpers.ts'
+import { metricValue, scrapeMetrics, sleep, startRawNode, waitFor } from '@rtmesh/testkit'
+import type { RawNode } from '@rtmesh/testkit'
 
 const HOP = '/libp2p/circuit/relay/0.2.0/hop'
 /** circuit relay v2 `Status` values (circuit-relay-v2's pb/index.proto). */
 const STATUS_OK = 100
 const STATUS_PERMISSION_DENIED = 202
-
-async function sleep (ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** Polls `condition` every 20 ms until it holds; fails with `what` after `timeoutMs`. */
-async function waitFor (what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(20)
-  }
-}
 
 async function startRelay (options: RelayOptions): Promise<{ relay: Relay, ws: Multiaddr, tcp: Multiaddr }> {
   const relay = await createRelay({ host: '127.0.0.1', port: 0, admin: { port: 0 }, logger: pino({ level: 'silent' }), ...options })
@@ -47,14 +32,14 @@ async function startRelay (options: RelayOptions): Promise<{ relay: Relay, ws: M
 }
 
 async function metrics (relay: Relay): Promise<string> {
-  return await (await fetch(`${relay.adminUrl ?? ''}/metrics`)).text()
+  return await scrapeMetrics(relay.adminUrl ?? '')
 }
 
-type Client = Libp2p<{ pubsub: GossipSub }>
+type Client = RawNode
 
-/** A libp2p node whose TCP dials leave from `localAddress` (WebSocket dials from 127.0.0.1), with gossipsub as rtmesh members run it. */
+/** A gossipsub node that does not listen, whose TCP dials leave from `localAddress` (WebSocket dials from 127.0.0.1). */
 async function startClient (localAddress: string): Promise<Client> {
-  return await startRawNode({}, false, localAddress)
+  return await startRawNode({ listen: false, localAddress })
 }
 
 /** Raw TCP sockets that connect and then say nothing; counts how many the far end closed. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -17,26 +17,22 @@ import { pino } from 'pino'
 import { encodeAnnouncement } from '../src/federation/announcement.ts'
 import { FEDERATION_TOPIC } from '../src/constants.ts'
 import { createRelay } from '../src/relay.ts'
-import { bytes, internals, record, sleep, startRawNode, stopAll, text, waitFor } from '../../core/test/helpers.ts'
-import { freePort, metricValue, spawnRelay } from './helpers.ts'
+import {
+  bytes, closeServer, freePort, internals, listenOnLoopback, LOOPBACK_TCP, readMetric, record, spawnRelay, startRawNode, stopAll, text,
+  waitFor, waitForValue
+} from '@rtmesh/testkit'
+import type { RawNode } from '@rtmesh/testkit'
 
 const quiet = pino({ level: 'silent' })
 
 /** Polls the relay's /metrics until `name{labels}` reaches `min` (10 s at most). */
 async function metricAtLeast (port: number, name: string, labels: string, min: number): Promise<void> {
-  const deadline = Date.now() + 10_000
-  let value = 0
-  while (Date.now() < deadline) {
-    value = metricValue(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), name, labels)
-    if (value >= min) return
-    await sleep(100)
-  }
-  throw new Error(`${name}{${labels}} is ${value}, expected at least ${min}`)
+  await waitForValue(`${name}{${labels}} to reach ${min}`, async () => await readMetric(port, name, labels), (value) => value >= min, 10_000, 100)
 }
 
 /** A raw node that lists the relay protocol in identify: what anyone can do. */
-async function selfDeclaredRelay (): Promise<Awaited<ReturnType<typeof startRawNode>>> {
-  const raw = await startRawNode({}, false)
+async function selfDeclaredRelay (): Promise<RawNode> {
+  const raw = await startRawNode({ listen: false })
   await raw.handle(RELAY_PROTOCOL, (stream) => { void stream.close() })
   return raw
 }
@@ -46,11 +42,10 @@ async function trap (): Promise<{ port: number, connections: () => number, close
   let count = 0
   const sockets = new Set<Socket>()
   const server = createServer((socket) => { count++; sockets.add(socket); socket.destroy() })
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
   return {
-    port: (server.address() as AddressInfo).port,
+    port: await listenOnLoopback(server),
     connections: () => count,
-    close: async () => { await new Promise<void>((resolve) => { server.close(() => { resolve() }) }) }
+    close: async () => { await closeServer(server) }
   }
 }
 
@@ -129,7 +124,7 @@ describe('relay federation and trust', () => {
   })
 
   it('members penalize forged frames from a self-declared relay they did not configure', async () => {
-    const member = await createRealtimeNode({ listen: ['/ip4/127.0.0.1/tcp/0'] })
+    const member = await createRealtimeNode({ listen: [LOOPBACK_TCP] })
     const raw = await selfDeclaredRelay()
     try {
       const identity = { secret: randomBytes(32), chatId: 'chat', appId: 'app' }

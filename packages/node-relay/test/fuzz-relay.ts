@@ -5,19 +5,14 @@
  * on gossipsub streams to it.
  */
 import { randomBytes } from 'node:crypto'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createRealtimeNode, deriveChannel } from '@rtmesh/core'
 import type { RealtimeNode } from '@rtmesh/core'
-import { createLibp2p } from 'libp2p'
-import { bytes, record, sleep, stopAll, text } from '../../core/test/helpers.ts'
+import { freePort, metricValue, record, scrapeMetrics, sendUntilHeard, spawnRelay, startLibp2p, stopAll } from '@rtmesh/testkit'
 import { prngFor } from './fuzz-helpers.ts'
 import type { Prng } from './fuzz-helpers.ts'
-import { freePort, metricValue, spawnRelay } from './helpers.ts'
 import { PUBSUB_PROTOCOLS } from '../src/defences/rpc-guard.ts'
 
 /**
@@ -37,25 +32,15 @@ export interface AttackReport {
   lines: string[]
 }
 
-/** Sends from `send` until `got` holds a frame starting with `label` (10 s at most). */
-async function delivered (send: (data: Uint8Array) => void, got: Uint8Array[], label: string): Promise<void> {
-  const deadline = Date.now() + 10_000
-  for (let n = 0; !got.some((d) => text(d).startsWith(label)); n++) {
-    if (Date.now() > deadline) throw new Error(`honest frame "${label}" not delivered through the relay within 10 s`)
-    send(bytes(`${label} ${n}`))
-    await sleep(50)
-  }
-}
-
+/** A bare libp2p node, not even identify: it only opens streams to the relay and writes to them. */
 async function startAttacker (): Promise<Libp2p> {
-  return await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+  return await startLibp2p()
 }
 
 /** Runs the attack for `budgetMs`; `input` makes each write from the seeded PRNG and the carried topic. */
 export async function attackRelay (budgetMs: number, input: (rng: Prng, topic: string) => Uint8Array): Promise<AttackReport> {
   const adminPort = await freePort()
   const relay = await spawnRelay(['--port', '0', '--admin-port', String(adminPort)])
-  const metrics = async (): Promise<string> => await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()
   const members: RealtimeNode[] = []
   let attacker: Libp2p | undefined
   try {
@@ -65,8 +50,8 @@ export async function attackRelay (budgetMs: number, input: (rng: Prng, topic: s
     const [from, to] = members.map((m) => m.webxdc(identity).joinRealtimeChannel())
     if (from === undefined || to === undefined) throw new Error('unreachable')
     const got = record(to)
-    await delivered((d) => { from.send(d) }, got, 'before')
-    const heapBefore = metricValue(await metrics(), 'rtmesh_relay_nodejs_heap_size_used_bytes')
+    await sendUntilHeard(from, got, 'before')
+    const heapBefore = metricValue(await scrapeMetrics(adminPort), 'rtmesh_relay_nodejs_heap_size_used_bytes')
 
     const rng = prngFor('relay')
     const target = multiaddr(relay.tcp)
@@ -107,8 +92,8 @@ export async function attackRelay (budgetMs: number, input: (rng: Prng, topic: s
     attacker = undefined
 
     if (relay.child.exitCode !== null || relay.child.signalCode !== null) throw new Error(`the relay exited: ${relay.stderr()}`)
-    await delivered((d) => { from.send(d) }, got, 'after')
-    const text = await metrics()
+    await sendUntilHeard(from, got, 'after')
+    const text = await scrapeMetrics(adminPort)
     const heapUsed = metricValue(text, 'rtmesh_relay_nodejs_heap_size_used_bytes')
     const rss = metricValue(text, 'rtmesh_relay_process_resident_memory_bytes')
     const errors = relay.stderr().split('\n').filter((line) => /"level":(50|60)/.test(line))

@@ -9,24 +9,14 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createRealtimeNode, deriveChannel } from '@rtmesh/core'
-import type { RealtimeListener, RealtimeNode } from '@rtmesh/core'
-import { bytes, internals, record, sleep, startRawNode, stopAll, text, waitFor } from '../../core/test/helpers.ts'
-import { freePort, metricValue, spawnRelay } from './helpers.ts'
+import type { RealtimeNode } from '@rtmesh/core'
+import {
+  bytes, freePort, internals, LOOPBACK_TCP, readMetric, record, sendUntilHeard, sleep, spawnRelay, startRawNode, stopAll, text, waitFor
+} from '@rtmesh/testkit'
+import type { RawNode } from '@rtmesh/testkit'
 
 function newIdentity (): { secret: Uint8Array, chatId: string, appId: string } {
   return { secret: randomBytes(32), chatId: 'chat', appId: 'app' }
-}
-
-/** Sends `prefix N` every `everyMs` until the receiver got one; resolves with the ms from `since` to the first receipt. */
-async function firstDelivery (sender: RealtimeListener, got: Uint8Array[], since: number, prefix: string, everyMs = 50, timeoutMs = 10_000): Promise<number> {
-  let n = 0
-  const deadline = Date.now() + timeoutMs
-  while (got.length === 0) {
-    if (Date.now() > deadline) throw new Error(`nothing delivered within ${timeoutMs} ms`)
-    sender.send(bytes(`${prefix} ${n++}`))
-    await sleep(everyMs)
-  }
-  return Date.now() - since
 }
 
 describe('relay network', () => {
@@ -43,7 +33,8 @@ describe('relay network', () => {
       const channelB = b.webxdc(identity).joinRealtimeChannel()
       const gotA = record(channelA)
       const gotB = record(channelB)
-      const ms = await firstDelivery(channelA, gotB, joined, 'a to b')
+      await sendUntilHeard(channelA, gotB, 'a to b')
+      const ms = Date.now() - joined
       t.diagnostic(`first message arrived ${ms} ms after joining`)
       assert.ok(ms < 1_000, `first message arrived ${ms} ms after joining`)
       channelB.send(bytes('b to a'))
@@ -68,8 +59,8 @@ describe('relay network', () => {
       const channelY = y.webxdc(identity).joinRealtimeChannel()
       const gotX = record(channelX)
       const gotY = record(channelY)
-      await firstDelivery(channelX, gotY, Date.now(), 'x')
-      await firstDelivery(channelY, gotX, Date.now(), 'y')
+      await sendUntilHeard(channelX, gotY, 'x')
+      await sendUntilHeard(channelY, gotX, 'y')
       // the nodes listen nowhere: every frame went relay to relay
       assert.equal(x.libp2p.getConnections(y.libp2p.peerId).length, 0)
     } finally {
@@ -82,7 +73,7 @@ describe('relay network', () => {
     const relay = await spawnRelay(['--port', '0', '--no-admin'])
     const nodes: RealtimeNode[] = []
     try {
-      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws], listen: ['/ip4/127.0.0.1/tcp/0'] }))
+      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws], listen: [LOOPBACK_TCP] }))
       const [a, b] = nodes
       assert.ok(a && b)
       const identity = newIdentity()
@@ -119,13 +110,15 @@ describe('relay network', () => {
       const channelA = a.webxdc(identity).joinRealtimeChannel()
       const channelB = b.webxdc(identity).joinRealtimeChannel()
       const gotB = record(channelB)
-      await firstDelivery(channelA, gotB, Date.now(), 'before restart')
+      await sendUntilHeard(channelA, gotB, 'before restart')
       const firstPeerId = relay.peerId
       await relay.kill('SIGKILL')
       relay = await spawnRelay(args)
       assert.equal(relay.peerId, firstPeerId, 'same identity after restart')
       gotB.length = 0
-      const ms = await firstDelivery(channelA, gotB, Date.now(), 'after restart', 100, 20_000)
+      const restarted = Date.now()
+      await sendUntilHeard(channelA, gotB, 'after restart', 100, 20_000)
+      const ms = Date.now() - restarted
       assert.ok(gotB.every((data) => text(data).startsWith('after restart')))
       t.diagnostic(`messages flowed again ${ms} ms after the restart`)
       assert.ok(ms < 15_000, `messages flowed again ${ms} ms after the restart`)
@@ -140,7 +133,7 @@ describe('relay network', () => {
     const relay = await spawnRelay(['--port', '0', '--admin-port', String(adminPort), '--messages-per-second', '50', '--message-burst', '100'])
     const nodes: RealtimeNode[] = []
     // from its own address: the flooder's ban covers 127.0.0.1, where it and the honest members are
-    const raw = await startRawNode({}, true, '127.0.0.2')
+    const raw = await startRawNode({ localAddress: '127.0.0.2' })
     try {
       for (let i = 0; i < 3; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
       const [honest1, honest2, flooder] = nodes
@@ -152,8 +145,8 @@ describe('relay network', () => {
       const cf = flooder.webxdc(identity).joinRealtimeChannel()
       const got1 = record(c1)
       const got2 = record(c2)
-      await firstDelivery(c1, got2, Date.now(), 'warm-up')
-      await firstDelivery(c2, got1, Date.now(), 'warm-up')
+      await sendUntilHeard(c1, got2, 'warm-up')
+      await sendUntilHeard(c2, got1, 'warm-up')
       got1.length = 0
       got2.length = 0
       // 3 s of honest traffic at 20/s each, while the flooder sends 6 000 frames as fast as it can
@@ -176,8 +169,7 @@ describe('relay network', () => {
       assert.equal(honestAt1.length, 60, 'every honest message from 2 reached 1')
       const floodAt1 = got1.length - honestAt1.length
       assert.ok(floodAt1 < 1_000, `only a throttled share of the flood got through (${floodAt1} of 6000)`)
-      const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()
-      assert.ok(metricValue(metrics, 'rtmesh_relay_frames_rejected_total', 'reason="rate"') > 0)
+      assert.ok(await readMetric(adminPort, 'rtmesh_relay_frames_rejected_total', 'reason="rate"') > 0)
 
       // a 200 KB frame on the channel topic: the sender is dropped and refused
       await raw.dial(multiaddr(relay.tcp))
@@ -188,8 +180,7 @@ describe('relay network', () => {
       oversize[0] = 1
       await raw.services.pubsub.publish(topic, oversize)
       await waitFor('the oversize sender to be disconnected', () => raw.getConnections().length === 0)
-      const after = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()
-      assert.equal(metricValue(after, 'rtmesh_relay_peers_disconnected_total', 'reason="oversize"'), 1)
+      assert.equal(await readMetric(adminPort, 'rtmesh_relay_peers_disconnected_total', 'reason="oversize"'), 1)
       // a banned peer is refused: its dial fails, or the relay closes the connection at once
       await raw.dial(multiaddr(relay.tcp)).catch(() => undefined)
       await sleep(1_000)
@@ -204,18 +195,17 @@ describe('relay network', () => {
   it('accepts 200 client connections from one address', async () => {
     const adminPort = await freePort()
     const relay = await spawnRelay(['--port', '0', '--admin-port', String(adminPort)])
-    const clients: Awaited<ReturnType<typeof startRawNode>>[] = []
+    const clients: RawNode[] = []
     try {
       for (let batch = 0; batch < 10; batch++) {
-        const started = await Promise.all(Array.from({ length: 20 }, async () => await startRawNode({}, false)))
+        const started = await Promise.all(Array.from({ length: 20 }, async () => await startRawNode({ listen: false })))
         clients.push(...started)
         await Promise.all(started.map(async (client) => { await client.dial(multiaddr(relay.ws)) }))
       }
       await sleep(1_000)
       const open = clients.filter((client) => client.getConnections().some((c) => c.status === 'open')).length
       assert.equal(open, 200)
-      const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()
-      assert.equal(metricValue(metrics, 'rtmesh_relay_connections'), 200)
+      assert.equal(await readMetric(adminPort, 'rtmesh_relay_connections'), 200)
     } finally {
       await stopAll(clients)
       await relay.kill()
@@ -225,7 +215,7 @@ describe('relay network', () => {
   it('garbage injected through the relay is dropped by members without cutting them off the relay', async () => {
     const relay = await spawnRelay(['--port', '0', '--no-admin'])
     const nodes: RealtimeNode[] = []
-    const raw = await startRawNode({}, false)
+    const raw = await startRawNode({ listen: false })
     try {
       for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
       const [a, b] = nodes
@@ -235,7 +225,7 @@ describe('relay network', () => {
       const channelA = a.webxdc(identity).joinRealtimeChannel()
       const channelB = b.webxdc(identity).joinRealtimeChannel()
       const gotB = record(channelB)
-      await firstDelivery(channelA, gotB, Date.now(), 'warm-up')
+      await sendUntilHeard(channelA, gotB, 'warm-up')
       await raw.dial(multiaddr(relay.ws))
       raw.services.pubsub.subscribe(topic)
       await waitFor('the raw node to see the relay carrying the channel', () =>

@@ -6,25 +6,20 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { RPC } from '@libp2p/gossipsub/message'
 import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createRealtimeNode, MAX_MESSAGE_SIZE } from '@rtmesh/core'
 import type { RealtimeListener, RealtimeNode } from '@rtmesh/core'
-import { createLibp2p } from 'libp2p'
+import { freePort, metricValue, record, scrapeMetrics, sendUntilHeard, startLibp2p, stopAll, waitFor } from '@rtmesh/testkit'
 import { pino } from 'pino'
 import * as varint from 'uint8-varint'
 import { createRelay } from '../src/relay.ts'
 import type { Relay } from '../src/relay.ts'
 import { RpcSplitter, decodesAsRpc } from '../src/defences/rpc-frames.ts'
 import { MAX_RPC_BYTES, STRIKE_LIMIT, STRIKE_WINDOW_MS, StrikeTable } from '../src/defences/rpc-guard.ts'
-import { bytes, record, sleep, stopAll, text, waitFor } from '../../core/test/helpers.ts'
-import { freePort, metricValue } from './helpers.ts'
 
 const MESHSUB = '/meshsub/1.1.0'
 
@@ -69,7 +64,7 @@ async function start (): Promise<Harness> {
   return {
     relay,
     relayAddr,
-    metrics: async () => await (await fetch(`${adminUrl}/metrics`)).text(),
+    metrics: async () => await scrapeMetrics(adminUrl),
     logs,
     members,
     channels,
@@ -87,12 +82,7 @@ async function deliversThroughRelay (h: Harness, label: string): Promise<void> {
   const [from] = h.channels
   const got = h.received[1]
   assert.ok(from !== undefined && got !== undefined)
-  const deadline = Date.now() + 10_000
-  for (let n = 0; !got.some((d) => text(d).startsWith(label)); n++) {
-    if (Date.now() > deadline) throw new Error(`no frame "${label}" delivered within 10 s`)
-    from.send(bytes(`${label} ${n}`))
-    await sleep(50)
-  }
+  await sendUntilHeard(from, got, label)
   const [a, b] = h.members
   assert.ok(a !== undefined && b !== undefined)
   assert.equal(a.libp2p.getConnections(b.libp2p.peerId).length, 0, 'members must only meet through the relay')
@@ -100,12 +90,7 @@ async function deliversThroughRelay (h: Harness, label: string): Promise<void> {
 
 /** A bare libp2p node: no gossipsub of its own, it writes to the relay's gossipsub by hand. */
 async function startAttacker (): Promise<Libp2p> {
-  return await createLibp2p({
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: { identify: identify() }
-  })
+  return await startLibp2p({ services: { identify: identify() } })
 }
 
 async function expectBanned (h: Harness, attacker: Libp2p): Promise<void> {
