@@ -2,7 +2,8 @@
 # Runs a command inside a fresh network namespace whose only addresses are
 # the test's own (loopback, and a veth pair 10.213.0.1 <-> 10.213.0.2 whose
 # both ends stay inside), so that browser WebRTC has a host candidate and no
-# test traffic can leave the machine (shared/docs/network-sandbox.md).
+# test traffic can leave the machine (a namespace with no route out: the
+# machine is shared, and tests must reach only their own hosts).
 # Without root or iproute2 it runs the command as it is, and says so.
 set -euo pipefail
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null 2>&1 || [ "${RTMESH_NO_SANDBOX:-}" = 1 ]; then

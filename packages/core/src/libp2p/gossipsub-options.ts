@@ -35,7 +35,14 @@ export const CHANNEL_TOPIC_SCORE: TopicScoreParams = createTopicScoreParams({
   invalidMessageDeliveriesDecay: 0.9
 })
 
-/** The part of the gossipsub class (beyond its public interface) that holds score parameters. */
+/**
+ * The score table of a gossipsub node. `score` and its `params` are public,
+ * read-only members of the gossipsub class (not private fields), but the
+ * `GossipSub` interface that `gossipsub()` returns does not list them, and
+ * gossipsub copies the `scoreParams.topics` it is given, so derived topics
+ * can only be added here. Checked at run time: a gossipsub without them
+ * makes `registerChannelTopicScore` return false (and a test fail).
+ */
 interface ScoredPubSub {
   score?: { params?: { topics?: Record<string, TopicScoreParams> } }
 }
@@ -88,8 +95,9 @@ export const MAX_TOPIC_BYTES_PER_PEER = 1_024 * (1_024 + 80)
  *   directly connected, and a circuit that carried the first streams would
  *   take pubsub down with it when the relay goes (js-libp2p behaviour).
  * - IP colocation scoring is off: loopback tests, NATs and every peer behind a
- *   relay share one address, and with ~15 such peers the default weight
- *   graylists them all (shared/docs/libp2p-notes.md).
+ *   relay share one address, and gossipsub's defaults (more than 10 peers per
+ *   IP cost −5 × surplus², graylisted at −80) graylist them all: a hub with
+ *   19 peers on 127.0.0.1 saw no subscribers.
  */
 export function channelGossipsubOptions (overrides: Partial<GossipsubOpts> = {}): Partial<GossipsubOpts> {
   return {
