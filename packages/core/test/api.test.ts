@@ -10,7 +10,7 @@ import {
   MessageTooLargeError, NodeStoppedError
 } from '../src/index.ts'
 import type { RealtimeNode } from '../src/index.ts'
-import { bytes, connect, record, startNodes, stopAll, text, waitFor, waitForMesh } from '@rtmesh/testkit'
+import { bytes, connect, record, sleep, startNodes, stopAll, text, waitFor, waitForMesh } from '@rtmesh/testkit'
 
 describe('webxdc API contract', () => {
   let nodes: RealtimeNode[] = []
@@ -93,12 +93,12 @@ describe('webxdc API contract', () => {
     await waitFor('before leave', () => got.length === 1)
     receiver.leave()
     sender.send(bytes('while away'))
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await sleep(300)
     receiver = b.webxdc(identity).joinRealtimeChannel()
     got = record(receiver)
     sender.send(bytes('after rejoin'))
     await waitFor('after rejoin', () => got.length === 1)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await sleep(300)
     assert.deepEqual(got.map(text), ['after rejoin'])
     sender.leave()
     receiver.leave()

@@ -231,12 +231,11 @@ describe('replayed frames', () => {
       // Replay until b's seen cache (1 s TTL, pruned at heartbeats) has let
       // go of the frame's id and rtmesh's own replay window refuses it.
       const before = b.stats().dropped.replay
-      const deadline = Date.now() + 15_000
-      while (b.stats().dropped.replay === before) {
-        if (Date.now() > deadline) assert.fail('the replay never reached rtmesh\'s window')
-        await sleep(500)
+      await waitFor('a replay to reach rtmesh\'s window', async () => {
+        if (b.stats().dropped.replay !== before) return true
         await attacker.services.pubsub.publish(topic, frame)
-      }
+        return false
+      }, 15_000, 500)
       await sleep(200)
       assert.deepEqual(got.map(text), ['once', 'twice'])
       sender.leave()
