@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { randomBytes } from 'node:crypto'
 import { deriveChannel } from '../src/index.ts'
-import { bytes, connect, record, startNodes, stopAll, text, waitFor } from './helpers.ts'
+import { bytes, connect, record, startNodes, stopAll, text, waitFor } from '@rtmesh/testkit'
 
 describe('member discovery', () => {
   it('members that met through a hub connect directly and survive the hub', async () => {

@@ -10,9 +10,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createRealtimeNode, deriveChannel } from '@rtmesh/core'
 import type { RealtimeNode } from '@rtmesh/core'
-import { freePort, metricValue, record, scrapeMetrics, sendUntilHeard, spawnRelay, startLibp2p, stopAll } from '@rtmesh/testkit'
-import { prngFor } from './fuzz-helpers.ts'
-import type { Prng } from './fuzz-helpers.ts'
+import { freePort, metricValue, prngFor, record, scrapeMetrics, sendUntilHeard, spawnRelay, startLibp2p, stopAll } from '@rtmesh/testkit'
+import type { Prng } from '@rtmesh/testkit'
 import { PUBSUB_PROTOCOLS } from '../src/defences/rpc-guard.ts'
 
 /**

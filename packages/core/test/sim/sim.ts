@@ -17,7 +17,7 @@ import type { DerivedChannel } from '../../src/proto/derive.ts'
 import { emptyStats } from '../../src/proto/stats.ts'
 import type { RealtimeStats } from '../../src/proto/stats.ts'
 import type { InboundOptions } from '../../src/proto/inbound.ts'
-import { Prng } from '../../../node-relay/test/fuzz-helpers.ts'
+import { Prng } from '@rtmesh/testkit'
 
 export const T0 = 1_700_000_000_000
 

@@ -1,6 +1,7 @@
 /**
- * Fuzzing helpers: a small seeded PRNG (sfc32, seeded through splitmix32),
- * random inputs and mutations of valid ones. Same seed, same inputs.
+ * Fuzzing and simulation helpers: a small seeded PRNG (sfc32, seeded through
+ * splitmix32), random inputs and mutations of valid ones. Same seed, same
+ * inputs.
  */
 import { randomInt } from 'node:crypto'
 
@@ -157,4 +158,18 @@ export async function fuzzLoop (target: string, budgetMs: number, check: (rng: P
     }
   }
   return i
+}
+
+/** Runs a parser on one input; a throw becomes a failure naming the input. */
+export function mustNotThrow<T> (what: string, input: Uint8Array, parse: () => T): T {
+  try {
+    return parse()
+  } catch (err) {
+    throw new Error(`${what} threw on input ${hex(input)}: ${String(err)}`, { cause: err })
+  }
+}
+
+/** The whole of `data` in hex (to compare inputs). */
+export function fullHex (data: Uint8Array): string {
+  return Buffer.from(data).toString('hex')
 }
