@@ -9,9 +9,13 @@
  *
  * @example
  * ```ts
+ * import { join } from 'node:path'
+ * import { tmpdir } from 'node:os'
  * import { createRelay, loadOrCreateKey } from '@rtmesh/node-relay'
  *
- * const relay = await createRelay({ host: '127.0.0.1', port: 0, privateKey: await loadOrCreateKey('./relay.key') })
+ * // the key file keeps the relay's peer id (and so its address) across restarts
+ * const privateKey = await loadOrCreateKey(join(tmpdir(), 'rtmesh-example-relay.key'))
+ * const relay = await createRelay({ host: '127.0.0.1', port: 0, privateKey })
  * console.log(relay.peerId, relay.multiaddrs)
  * await relay.stop()
  * ```
