@@ -24,7 +24,12 @@ async function waitForPage (what: string, page: Page, condition: (texts: string[
   await waitForValue(what, async () => await received(page), condition, timeoutMs, 100)
 }
 
-/** Sends `label N` from `from` until `to` shows one; returns what `to` got. */
+/** Closes each page with its browser context. */
+async function closePages (pages: Page[]): Promise<void> {
+  for (const page of pages) await page.context().close()
+}
+
+/** Sends `label N` from `from` until `to` shows one. */
 async function sayUntilHeard (from: Page, to: Page, label: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     await say(from, `${label} ${i}`)
@@ -58,26 +63,29 @@ describe('webxdc.js in Chromium', () => {
     return page
   }
 
-  it('two pages of an unmodified webxdc app exchange messages both ways', async () => {
-    const params = newChannel(relay)
+  /** Alice's and Bob's pages of the app, on a fresh channel through `via`. */
+  async function openPair (via: RelayProcess): Promise<{ params: ChannelParams, alice: Page, bob: Page }> {
+    const params = newChannel(via)
     const alice = await openApp(params, 'alice')
     const bob = await openApp(params, 'bob')
+    return { params, alice, bob }
+  }
+
+  it('two pages of an unmodified webxdc app exchange messages both ways', async () => {
+    const { alice, bob } = await openPair(relay)
     try {
       await sayUntilHeard(alice, bob, 'from alice')
       await sayUntilHeard(bob, alice, 'from bob')
       // the sender does not receive its own data
       assert.ok((await received(alice)).every((t) => !t.startsWith('from alice')))
     } finally {
-      await alice.context().close()
-      await bob.context().close()
+      await closePages([alice, bob])
     }
   })
 
   it('pages connect directly over WebRTC and keep talking after the relay is killed', { skip: !SANDBOXED && 'needs the network sandbox (root) for WebRTC host candidates' }, async () => {
     const ownRelay = await spawnRelay(['--port', '0', '--no-admin'])
-    const params = newChannel(ownRelay)
-    const alice = await openApp(params, 'alice')
-    const bob = await openApp(params, 'bob')
+    const { alice, bob } = await openPair(ownRelay)
     try {
       await sayUntilHeard(alice, bob, 'via relay')
       await waitForValue('a direct link at both pages', async () => [await status(alice), await status(bob)],
@@ -90,8 +98,7 @@ describe('webxdc.js in Chromium', () => {
       await waitForPage('direct messages at bob', bob, (t) => ['direct 1', 'direct 2', 'direct 3'].every((m) => t.includes(m)))
       await waitForPage('replies at alice', alice, (t) => ['back 1', 'back 2', 'back 3'].every((m) => t.includes(m)))
     } finally {
-      await alice.context().close()
-      await bob.context().close()
+      await closePages([alice, bob])
       await ownRelay.kill()
     }
   })
@@ -128,8 +135,7 @@ describe('webxdc.js in Chromium', () => {
       // both sides' member dials back off for 30 s after a failure: no loop
       assert.ok(late - early <= 4, `${late - early} more attempts in 8 s`)
     } finally {
-      await alice.context().close()
-      await bob.context().close()
+      await closePages([alice, bob])
     }
   })
 
@@ -167,7 +173,7 @@ describe('webxdc.js in Chromium', () => {
       channel.leave()
     } finally {
       await node.stop()
-      for (const page of [...pages, otherSecret, otherApp]) await page.context().close()
+      await closePages([...pages, otherSecret, otherApp])
     }
   })
 
@@ -197,9 +203,7 @@ describe('webxdc.js in Chromium', () => {
   })
 
   it('a page that reloads receives new messages and none sent while it was away', async () => {
-    const params = newChannel(relay)
-    const alice = await openApp(params, 'alice')
-    const bob = await openApp(params, 'bob')
+    const { params, alice, bob } = await openPair(relay)
     try {
       await sayUntilHeard(alice, bob, 'before')
       // bob goes away (navigates off), alice talks, bob comes back
@@ -213,8 +217,7 @@ describe('webxdc.js in Chromium', () => {
       assert.ok(!texts.includes('while bob was away'), `bob got ${JSON.stringify(texts)}`)
       assert.ok(texts.every((t) => t.startsWith('after')))
     } finally {
-      await alice.context().close()
-      await bob.context().close()
+      await closePages([alice, bob])
     }
   })
 

@@ -9,7 +9,7 @@ import {
   ChannelActiveError, ChannelClosedError, createRealtimeNode, deriveChannel, InvalidOptionError, MAX_MESSAGE_SIZE,
   MessageTooLargeError, NodeStoppedError
 } from '../src/index.ts'
-import type { RealtimeNode } from '../src/index.ts'
+import type { RealtimeListener, RealtimeNode } from '../src/index.ts'
 import { bytes, connect, record, sleep, startNodes, stopAll, text, waitFor, waitForMesh } from '@rtmesh/testkit'
 
 describe('webxdc API contract', () => {
@@ -24,6 +24,16 @@ describe('webxdc API contract', () => {
     await connect(a, b)
   })
   after(async () => { await stopAll(nodes) })
+
+  /** Joins the channel at a (the sender) and at b (the receiver), and waits until the two form its mesh. */
+  async function joinPair (): Promise<{ b: RealtimeNode, sender: RealtimeListener, receiver: RealtimeListener }> {
+    const [a, b] = nodes
+    assert.ok(a && b)
+    const sender = a.webxdc(identity).joinRealtimeChannel()
+    const receiver = b.webxdc(identity).joinRealtimeChannel()
+    await waitForMesh(nodes, topic)
+    return { b, sender, receiver }
+  }
 
   it('refuses a second join of the same app with ChannelActiveError, and legacy sessions get null', () => {
     const webxdc = nodes[0]?.webxdc(identity)
@@ -56,11 +66,7 @@ describe('webxdc API contract', () => {
   })
 
   it('replaces listeners, survives throwing listeners, delivers identical bytes twice', async () => {
-    const [a, b] = nodes
-    assert.ok(a && b)
-    const sender = a.webxdc(identity).joinRealtimeChannel()
-    const receiver = b.webxdc(identity).joinRealtimeChannel()
-    await waitForMesh(nodes, topic)
+    const { b, sender, receiver } = await joinPair()
     const first: string[] = []
     const second: string[] = []
     receiver.setListener((data) => { first.push(text(data)) })
@@ -83,11 +89,9 @@ describe('webxdc API contract', () => {
   })
 
   it('after leave and rejoin, receives new data only', async () => {
-    const [a, b] = nodes
-    assert.ok(a && b)
-    const sender = a.webxdc(identity).joinRealtimeChannel()
-    let receiver = b.webxdc(identity).joinRealtimeChannel()
-    await waitForMesh(nodes, topic)
+    const pair = await joinPair()
+    const { b, sender } = pair
+    let { receiver } = pair
     let got = record(receiver)
     sender.send(bytes('before leave'))
     await waitFor('before leave', () => got.length === 1)

@@ -12,6 +12,7 @@ import type { RealtimeListener, RealtimeNode } from '../src/index.ts'
 import {
   bytes, connect, internals, record, sleep, startNodes, startRawNode, stopAll, text, waitFor, waitForMesh
 } from '@rtmesh/testkit'
+import type { RawNode } from '@rtmesh/testkit'
 
 function identity (secret: Uint8Array, chatId = 'chat', appId = 'app'): { secret: Uint8Array, chatId: string, appId: string } {
   return { secret, chatId, appId }
@@ -41,6 +42,22 @@ describe('a channel over real libp2p nodes', () => {
     const channel = node.webxdc(id).joinRealtimeChannel()
     open.push(channel)
     return channel
+  }
+
+  /**
+   * Waits until `hub` (a member) and the raw nodes `raws` (connected to it
+   * and subscribed) can reach each other on the topic: `hub` sees them
+   * subscribed, `members` form the topic's mesh, and each of `raws` sees
+   * `hub` subscribed (gossipsub publishes only to peers it knows to be).
+   */
+  async function waitForRawPeers (hub: RealtimeNode, raws: RawNode[], members: RealtimeNode[]): Promise<void> {
+    await waitFor('the hub to see the raw nodes subscribed', () => {
+      const subs = hub.libp2p.services.pubsub.getSubscribers(topic).map(String)
+      return raws.every((raw) => subs.includes(raw.peerId.toString()))
+    })
+    await waitForMesh(members, topic)
+    await waitFor('the raw nodes to see the hub subscribed', () => raws.every((raw) =>
+      raw.services.pubsub.getSubscribers(topic).some((p) => p.equals(hub.libp2p.peerId))))
   }
 
   it('delivers 0 to 128 000 bytes exactly, over two hops, never to the sender', async () => {
@@ -122,13 +139,7 @@ describe('a channel over real libp2p nodes', () => {
       const relay = join(b)
       const member = join(c)
       const memberGot = record(member)
-      await waitFor('b sees attacker and listener subscribed', () => {
-        const subs = b.libp2p.services.pubsub.getSubscribers(topic).map(String)
-        return subs.includes(attacker.peerId.toString()) && subs.includes(listener.peerId.toString())
-      })
-      await waitForMesh([b, c], topic)
-      await waitFor('the attacker sees b subscribed', () =>
-        attacker.services.pubsub.getSubscribers(topic).some((p) => p.equals(b.libp2p.peerId)))
+      await waitForRawPeers(b, [attacker, listener], [b, c])
       const before = b.stats()
       // forged frames: right shape, wrong key; and one sealed under another app's key
       const wrongKey = deriveChannel(identity(secret, 'chat', 'other app')).key
@@ -170,14 +181,7 @@ describe('a channel over real libp2p nodes', () => {
       const sender = join(a)
       const receiver = join(b)
       const got = record(receiver)
-      await waitFor('b sees the attackers subscribed', () => {
-        const subs = b.libp2p.services.pubsub.getSubscribers(topic).map(String)
-        return attackers.every((attacker) => subs.includes(attacker.peerId.toString()))
-      })
-      await waitForMesh([a, b], topic)
-      // the attackers publish only to peers they know to be subscribed
-      await waitFor('the attackers see b subscribed', () => attackers.every((attacker) =>
-        attacker.services.pubsub.getSubscribers(topic).some((p) => p.equals(b.libp2p.peerId))))
+      await waitForRawPeers(b, attackers, [a, b])
       const before = b.stats()
       const oversize = new Uint8Array(MAX_FRAME_SIZE + 1000)
       oversize[0] = 1

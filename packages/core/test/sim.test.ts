@@ -23,6 +23,18 @@ function channel (seed: number, secretByte = 7): DerivedChannel {
 const REORDERING: NetworkConditions = { latency: { min: 5, max: 400 }, loss: 0, duplicate: 0.2 }
 const LOSSY: NetworkConditions = { latency: { min: 5, max: 400 }, loss: 0.15, duplicate: 0.1 }
 
+/**
+ * A simulation seeded `seed` on `conditions` with `count` nodes (clocks off
+ * by up to `maxClockOffset` ms), every one joined to the seed's channel.
+ */
+function joinedSimulation (seed: number, conditions: NetworkConditions, count: number, maxClockOffset = 0): { sim: Simulation, derived: DerivedChannel, nodes: SimNode[] } {
+  const sim = new Simulation(seed, conditions)
+  const derived = channel(seed)
+  const nodes = Array.from({ length: count }, () => sim.addNode(maxClockOffset))
+  for (const node of nodes) node.join(derived)
+  return { sim, derived, nodes }
+}
+
 /** `count` nodes each sending `perNode` frames at random times within `spanMs` from now. */
 function traffic (sim: Simulation, nodes: SimNode[], perNode: number, spanMs: number): void {
   for (const node of nodes) {
@@ -59,10 +71,7 @@ describe('simulation: channel machines on a simulated network', () => {
   })
 
   forEachSeed('with loss, what arrives is once and in order, and a gap holds later frames back at most the reorder timeout', (seed) => {
-    const sim = new Simulation(seed, LOSSY)
-    const derived = channel(seed)
-    const nodes = Array.from({ length: 10 }, () => sim.addNode())
-    for (const node of nodes) node.join(derived)
+    const { sim, nodes } = joinedSimulation(seed, LOSSY, 10)
     traffic(sim, nodes, 30, 20_000)
     sim.runUntil(T0 + 25_000)
     checkSafety(sim)
@@ -74,10 +83,7 @@ describe('simulation: channel machines on a simulated network', () => {
   })
 
   forEachSeed('clocks off by up to a minute: nothing lost, nothing refused as stale', (seed) => {
-    const sim = new Simulation(seed, REORDERING)
-    const derived = channel(seed)
-    const nodes = Array.from({ length: 8 }, () => sim.addNode(DEFAULT_MAX_CLOCK_SKEW_MS / 2 - 1_000))
-    for (const node of nodes) node.join(derived)
+    const { sim, nodes } = joinedSimulation(seed, REORDERING, 8, DEFAULT_MAX_CLOCK_SKEW_MS / 2 - 1_000)
     traffic(sim, nodes, 20, 10_000)
     sim.runUntil(T0 + 15_000)
     checkSafety(sim)
@@ -86,10 +92,7 @@ describe('simulation: channel machines on a simulated network', () => {
   })
 
   forEachSeed('an eavesdropper replaying every frame, soon and much later, gets nothing delivered twice or late', (seed) => {
-    const sim = new Simulation(seed, REORDERING)
-    const derived = channel(seed)
-    const nodes = Array.from({ length: 8 }, () => sim.addNode())
-    for (const node of nodes) node.join(derived)
+    const { sim, derived, nodes } = joinedSimulation(seed, REORDERING, 8)
     traffic(sim, nodes, 15, 10_000)
     sim.runUntil(T0 + 12_000)
     const before = sim.sessions.map((s) => s.delivered.length)
@@ -115,11 +118,8 @@ describe('simulation: channel machines on a simulated network', () => {
   })
 
   forEachSeed('outsiders who know the topic but not the key deliver nothing and get nothing delivered', (seed) => {
-    const sim = new Simulation(seed, REORDERING)
-    const derived = channel(seed)
-    const members = Array.from({ length: 6 }, () => sim.addNode())
+    const { sim, derived, nodes: members } = joinedSimulation(seed, REORDERING, 6)
     const outsiders = Array.from({ length: 2 }, () => sim.addNode())
-    for (const node of members) node.join(derived)
     // each outsider has its own wrong key
     outsiders.forEach((node, i) => node.join({ topic: derived.topic, key: channel(seed, 20 + i).key }))
     traffic(sim, [...members, ...outsiders], 15, 10_000)
@@ -134,10 +134,7 @@ describe('simulation: channel machines on a simulated network', () => {
   })
 
   forEachSeed('presence: members know who is here after joins, goodbyes, quick rejoins and a crash, and link directly', (seed) => {
-    const sim = new Simulation(seed, REORDERING)
-    const derived = channel(seed)
-    const nodes = Array.from({ length: 10 }, () => sim.addNode())
-    for (const node of nodes) node.join(derived)
+    const { sim, derived, nodes } = joinedSimulation(seed, REORDERING, 10)
     const [leaver, rejoiner, crasher] = nodes
     sim.schedule(T0 + 5_000, () => { leaver?.leave(); rejoiner?.leave() })
     sim.schedule(T0 + 5_000 + sim.maxLatency + 1, () => { rejoiner?.join(derived) })
@@ -160,10 +157,7 @@ describe('simulation: channel machines on a simulated network', () => {
 
   it('the same seed gives the same run', () => {
     const run = (): string => {
-      const sim = new Simulation(42, LOSSY)
-      const derived = channel(42)
-      const nodes = Array.from({ length: 6 }, () => sim.addNode(1_000))
-      for (const node of nodes) node.join(derived)
+      const { sim, nodes } = joinedSimulation(42, LOSSY, 6, 1_000)
       traffic(sim, nodes, 10, 5_000)
       sim.runUntil(T0 + 8_000)
       return JSON.stringify(sim.sessions.map((s) => s.delivered))

@@ -12,16 +12,15 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createRealtimeNode, deriveChannel, RELAY_PROTOCOL } from '@rtmesh/core'
-import type { RealtimeNode } from '@rtmesh/core'
 import { pino } from 'pino'
 import { encodeAnnouncement } from '../src/federation/announcement.ts'
 import { FEDERATION_TOPIC } from '../src/constants.ts'
 import { createRelay } from '../src/relay.ts'
 import {
-  bytes, closeServer, freePort, internals, listenOnLoopback, LOOPBACK_TCP, readMetric, record, spawnRelay, startRawNode, stopAll, text,
-  waitFor, waitForValue
+  bytes, closeServer, freePort, internals, joinOnRelay, listenOnLoopback, LOOPBACK_TCP, randomIdentity, readMetric, spawnRelay, startRawNode,
+  stopMembers, text, waitFor, waitForValue
 } from '@rtmesh/testkit'
-import type { RawNode } from '@rtmesh/testkit'
+import type { RawNode, RelayMembers } from '@rtmesh/testkit'
 
 const quiet = pino({ level: 'silent' })
 
@@ -54,7 +53,7 @@ describe('relay federation and trust', () => {
     const adminPort = await freePort()
     const relay = await spawnRelay(['--port', '0', '--admin-port', String(adminPort), '--allow-private-federation'])
     const raw = await selfDeclaredRelay()
-    const nodes: RealtimeNode[] = []
+    let members: RelayMembers<2> | undefined
     try {
       await raw.dial(multiaddr(relay.tcp))
       raw.services.pubsub.subscribe(FEDERATION_TOPIC)
@@ -66,12 +65,8 @@ describe('relay federation and trust', () => {
       await metricAtLeast(adminPort, 'rtmesh_relay_announcements_rejected_total', '', 21)
       assert.equal(relay.child.exitCode, null, `the relay exited: ${relay.stderr()}`)
       // and it still carries channels
-      nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }), await createRealtimeNode({ bootstrap: [relay.ws] }))
-      const [a, b] = nodes
-      assert.ok(a && b)
-      const identity = { secret: randomBytes(32), chatId: 'chat', appId: 'app' }
-      const channelA = a.webxdc(identity).joinRealtimeChannel()
-      const gotB = record(b.webxdc(identity).joinRealtimeChannel())
+      members = await joinOnRelay(relay, 2)
+      const { channels: [channelA], received: [, gotB] } = members
       await waitFor('a message through the relay after the attack', () => {
         if (gotB.length === 0) channelA.send(bytes('after'))
         return gotB.length > 0
@@ -79,7 +74,7 @@ describe('relay federation and trust', () => {
       assert.equal(text(gotB[0] ?? new Uint8Array()), 'after')
     } finally {
       await raw.stop()
-      await stopAll(nodes)
+      await stopMembers(members)
       await relay.kill()
     }
   })
@@ -127,7 +122,7 @@ describe('relay federation and trust', () => {
     const member = await createRealtimeNode({ listen: [LOOPBACK_TCP] })
     const raw = await selfDeclaredRelay()
     try {
-      const identity = { secret: randomBytes(32), chatId: 'chat', appId: 'app' }
+      const identity = randomIdentity()
       const { topic } = deriveChannel(identity)
       member.webxdc(identity).joinRealtimeChannel()
       const addr = member.libp2p.getMultiaddrs()[0]

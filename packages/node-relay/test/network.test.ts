@@ -8,40 +8,28 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createRealtimeNode, deriveChannel } from '@rtmesh/core'
-import type { RealtimeNode } from '@rtmesh/core'
 import {
-  bytes, freePort, internals, LOOPBACK_TCP, readMetric, record, sendUntilHeard, sleep, spawnRelay, startRawNode, stopAll, text, waitFor
+  bytes, freePort, internals, joinOnRelay, joinOnRelays, LOOPBACK_TCP, readMetric, sendUntilHeard, sleep, spawnRelay, startRawNode, stopAll,
+  stopMembers, text, waitFor
 } from '@rtmesh/testkit'
-import type { RawNode } from '@rtmesh/testkit'
-
-function newIdentity (): { secret: Uint8Array, chatId: string, appId: string } {
-  return { secret: randomBytes(32), chatId: 'chat', appId: 'app' }
-}
+import type { RawNode, RelayMembers } from '@rtmesh/testkit'
 
 describe('relay network', () => {
   it('two nodes bootstrapped only from the CLI relay exchange messages within a second of joining', async (t) => {
     const relay = await spawnRelay(['--port', '0', '--no-admin'])
-    const nodes: RealtimeNode[] = []
+    let members: RelayMembers<2> | undefined
     try {
-      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
-      const [a, b] = nodes
-      assert.ok(a && b)
-      const identity = newIdentity()
-      const joined = Date.now()
-      const channelA = a.webxdc(identity).joinRealtimeChannel()
-      const channelB = b.webxdc(identity).joinRealtimeChannel()
-      const gotA = record(channelA)
-      const gotB = record(channelB)
+      members = await joinOnRelay(relay, 2)
+      const { channels: [channelA, channelB], received: [gotA, gotB], joinedAt } = members
       await sendUntilHeard(channelA, gotB, 'a to b')
-      const ms = Date.now() - joined
+      const ms = Date.now() - joinedAt
       t.diagnostic(`first message arrived ${ms} ms after joining`)
       assert.ok(ms < 1_000, `first message arrived ${ms} ms after joining`)
       channelB.send(bytes('b to a'))
       await waitFor('b to a', () => gotA.length === 1)
       assert.deepEqual(gotA.map(text), ['b to a'])
     } finally {
-      await stopAll(nodes)
+      await stopMembers(members)
       await relay.kill()
     }
   })
@@ -49,38 +37,26 @@ describe('relay network', () => {
   it('peers on two federated relays exchange messages', async () => {
     const first = await spawnRelay(['--port', '0', '--no-admin'])
     const second = await spawnRelay(['--port', '0', '--no-admin', '--peer', first.tcp])
-    const nodes: RealtimeNode[] = []
+    let members: RelayMembers<2> | undefined
     try {
-      nodes.push(await createRealtimeNode({ bootstrap: [first.ws] }), await createRealtimeNode({ bootstrap: [second.ws] }))
-      const [x, y] = nodes
-      assert.ok(x && y)
-      const identity = newIdentity()
-      const channelX = x.webxdc(identity).joinRealtimeChannel()
-      const channelY = y.webxdc(identity).joinRealtimeChannel()
-      const gotX = record(channelX)
-      const gotY = record(channelY)
+      members = await joinOnRelays([first, second])
+      const { nodes: [x, y], channels: [channelX, channelY], received: [gotX, gotY] } = members
       await sendUntilHeard(channelX, gotY, 'x')
       await sendUntilHeard(channelY, gotX, 'y')
       // the nodes listen nowhere: every frame went relay to relay
       assert.equal(x.libp2p.getConnections(y.libp2p.peerId).length, 0)
     } finally {
-      await stopAll(nodes)
+      await stopMembers(members)
       await Promise.all([first.kill(), second.kill()])
     }
   })
 
   it('peers that met through the relay connect directly and keep talking after it is killed', async () => {
     const relay = await spawnRelay(['--port', '0', '--no-admin'])
-    const nodes: RealtimeNode[] = []
+    let members: RelayMembers<2> | undefined
     try {
-      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws], listen: [LOOPBACK_TCP] }))
-      const [a, b] = nodes
-      assert.ok(a && b)
-      const identity = newIdentity()
-      const { topic } = deriveChannel(identity)
-      const channelA = a.webxdc(identity).joinRealtimeChannel()
-      const channelB = b.webxdc(identity).joinRealtimeChannel()
-      const gotB = record(channelB)
+      members = await joinOnRelay(relay, 2, { listen: [LOOPBACK_TCP] })
+      const { nodes: [a, b], topic, channels: [channelA], received: [, gotB] } = members
       await waitFor('a direct connection', () => a.libp2p.getConnections(b.libp2p.peerId).length > 0, 10_000)
       await waitFor('a to see b on the topic directly', () =>
         a.libp2p.services.pubsub.getSubscribers(topic).some((p) => p.equals(b.libp2p.peerId)))
@@ -90,7 +66,7 @@ describe('relay network', () => {
       await waitFor('10 messages without the relay', () => gotB.length === 10)
       assert.deepEqual(gotB.map(text), Array.from({ length: 10 }, (_, i) => `after relay ${i}`))
     } finally {
-      await stopAll(nodes)
+      await stopMembers(members)
       await relay.kill()
     }
   })
@@ -101,15 +77,10 @@ describe('relay network', () => {
     const port = await freePort()
     const args = ['--port', String(port), '--tcp-port', '0', '--no-admin', '--key-file', keyFile]
     let relay = await spawnRelay(args)
-    const nodes: RealtimeNode[] = []
+    let members: RelayMembers<2> | undefined
     try {
-      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
-      const [a, b] = nodes
-      assert.ok(a && b)
-      const identity = newIdentity()
-      const channelA = a.webxdc(identity).joinRealtimeChannel()
-      const channelB = b.webxdc(identity).joinRealtimeChannel()
-      const gotB = record(channelB)
+      members = await joinOnRelay(relay, 2)
+      const { channels: [channelA], received: [, gotB] } = members
       await sendUntilHeard(channelA, gotB, 'before restart')
       const firstPeerId = relay.peerId
       await relay.kill('SIGKILL')
@@ -123,7 +94,7 @@ describe('relay network', () => {
       t.diagnostic(`messages flowed again ${ms} ms after the restart`)
       assert.ok(ms < 15_000, `messages flowed again ${ms} ms after the restart`)
     } finally {
-      await stopAll(nodes)
+      await stopMembers(members)
       await relay.kill()
     }
   })
@@ -131,20 +102,13 @@ describe('relay network', () => {
   it('throttles a flooding member while two others keep their rate; an oversize frame gets its sender dropped', async () => {
     const adminPort = await freePort()
     const relay = await spawnRelay(['--port', '0', '--admin-port', String(adminPort), '--messages-per-second', '50', '--message-burst', '100'])
-    const nodes: RealtimeNode[] = []
+    let members: RelayMembers<3> | undefined
     // from its own address: the flooder's ban covers 127.0.0.1, where it and the honest members are
     const raw = await startRawNode({ localAddress: '127.0.0.2' })
     try {
-      for (let i = 0; i < 3; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
-      const [honest1, honest2, flooder] = nodes
-      assert.ok(honest1 && honest2 && flooder)
-      const identity = newIdentity()
-      const { topic } = deriveChannel(identity)
-      const c1 = honest1.webxdc(identity).joinRealtimeChannel()
-      const c2 = honest2.webxdc(identity).joinRealtimeChannel()
-      const cf = flooder.webxdc(identity).joinRealtimeChannel()
-      const got1 = record(c1)
-      const got2 = record(c2)
+      // two honest members and a flooder
+      members = await joinOnRelay(relay, 3)
+      const { topic, channels: [c1, c2, cf], received: [got1, got2] } = members
       await sendUntilHeard(c1, got2, 'warm-up')
       await sendUntilHeard(c2, got1, 'warm-up')
       got1.length = 0
@@ -187,7 +151,7 @@ describe('relay network', () => {
       assert.equal(raw.getConnections().length, 0, 'a banned peer is refused')
     } finally {
       await raw.stop()
-      await stopAll(nodes)
+      await stopMembers(members)
       await relay.kill()
     }
   })
@@ -214,17 +178,11 @@ describe('relay network', () => {
 
   it('garbage injected through the relay is dropped by members without cutting them off the relay', async () => {
     const relay = await spawnRelay(['--port', '0', '--no-admin'])
-    const nodes: RealtimeNode[] = []
+    let members: RelayMembers<2> | undefined
     const raw = await startRawNode({ listen: false })
     try {
-      for (let i = 0; i < 2; i++) nodes.push(await createRealtimeNode({ bootstrap: [relay.ws] }))
-      const [a, b] = nodes
-      assert.ok(a && b)
-      const identity = newIdentity()
-      const { topic } = deriveChannel(identity)
-      const channelA = a.webxdc(identity).joinRealtimeChannel()
-      const channelB = b.webxdc(identity).joinRealtimeChannel()
-      const gotB = record(channelB)
+      members = await joinOnRelay(relay, 2)
+      const { nodes: [, b], topic, channels: [channelA], received: [, gotB] } = members
       await sendUntilHeard(channelA, gotB, 'warm-up')
       await raw.dial(multiaddr(relay.ws))
       raw.services.pubsub.subscribe(topic)
@@ -245,7 +203,7 @@ describe('relay network', () => {
       assert.ok(score >= 0, `the relay's score at b is ${score}`)
     } finally {
       await raw.stop()
-      await stopAll(nodes)
+      await stopMembers(members)
       await relay.kill()
     }
   })

@@ -5,8 +5,9 @@
  * multi-node tests in `tests/` share. Waiting for conditions, payload
  * helpers, rtmesh nodes on loopback, libp2p nodes outside rtmesh (attackers,
  * baselines), gossipsub internals, loopback ports, the `rtmesh-relay`
- * command as a child process and its metrics. Private to the workspace and
- * run from source (Node's type stripping, `--conditions=development`).
+ * command as a child process and its metrics, channel members who met
+ * through relays. Private to the workspace and run from source (Node's type
+ * stripping, `--conditions=development`).
  *
  * @example
  * ```ts
@@ -31,6 +32,8 @@ export type { GossipSubInternals } from './gossipsub.ts'
 export { closeServer, freePort, holdPort, listenOnLoopback } from './ports.ts'
 export { RELAY_BIN, runRelay, spawnRelay } from './relay-process.ts'
 export type { RelayProcess } from './relay-process.ts'
+export { joinOnRelay, joinOnRelays, randomIdentity, stopMembers } from './relay-members.ts'
+export type { RelayAddress, RelayMembers } from './relay-members.ts'
 export { metricValue, readMetric, scrapeMetrics } from './metrics.ts'
 export { FUZZ_ITERATIONS, FUZZ_MS, FUZZ_SEED, Prng, concat, fullHex, fuzzInput, fuzzLoop, hex, mustNotThrow, mutate, prngFor } from './fuzz.ts'
 export { docExample, runDocExample } from './docs.ts'
