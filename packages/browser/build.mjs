@@ -1,5 +1,8 @@
 // Bundles the browser builds: dist/webxdc.js (classic script, IIFE) and
-// dist/webxdc.esm.js (ES module exporting installWebxdc & co). Minified.
+// dist/webxdc.esm.js (ES module exporting installWebxdc & co), the bridge's
+// frame script dist/webxdc-bridge.js (classic script, no libp2p) and its host
+// side dist/host.js (ES module for browsers, Node and Electron; packages stay
+// imports). Minified.
 import { build } from 'esbuild'
 
 const common = {
@@ -14,3 +17,5 @@ const common = {
 }
 await build({ ...common, entryPoints: ['src/webxdc-script.ts'], format: 'iife', outfile: 'dist/webxdc.js' })
 await build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/webxdc.esm.js' })
+await build({ ...common, entryPoints: ['src/bridge/frame-script.ts'], format: 'iife', outfile: 'dist/webxdc-bridge.js' })
+await build({ ...common, entryPoints: ['src/bridge/index.ts'], format: 'esm', platform: 'neutral', packages: 'external', outfile: 'dist/host.js' })

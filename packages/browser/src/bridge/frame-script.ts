@@ -1,0 +1,20 @@
+/**
+ * Entry of the classic-script build `dist/webxdc-bridge.js`, the
+ * `webxdc.js` of an app that runs in a host's sandboxed frame: installs
+ * `window.webxdc` carried over the port the host posts (`frame.ts`), reads
+ * the identity from the frame's name, says goodbye on `pagehide`, and
+ * exposes `window.rtmesh.status()`.
+ */
+import { frameBridge, listenForPort } from './frame.ts'
+import type { FrameBridgeStatus, FrameWebxdc, PortScope } from './frame.ts'
+import { inputImportFiles } from './import-files.ts'
+import { parseFrameName } from './protocol.ts'
+
+const scope = window as unknown as typeof window & PortScope & { webxdc?: FrameWebxdc, rtmesh?: { status: () => FrameBridgeStatus } }
+const identity = parseFrameName(scope.name)
+if (identity === undefined) console.warn('rtmesh bridge: the frame\'s name carries no identity; selfAddr and selfName are placeholders until the host connects')
+const bridge = frameBridge({ ...(identity === undefined ? {} : { identity }), importFiles: inputImportFiles(document) })
+scope.webxdc = bridge.webxdc
+scope.rtmesh = { status: bridge.status }
+listenForPort(scope, bridge.connect)
+scope.addEventListener('pagehide', () => { bridge.close() })
