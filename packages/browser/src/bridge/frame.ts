@@ -11,7 +11,8 @@ import { ChannelHandle, checkListener, webxdcRealtime } from '@rtmesh/core/api'
 import type { WebxdcRealtime } from '@rtmesh/core/api'
 import { SEND_UPDATE_INTERVAL_MS, SEND_UPDATE_MAX_SIZE } from '../updates/service.ts'
 import { MAX_QUEUED_MESSAGES } from './constants.ts'
-import type { BridgeMessageEvent, BridgePort } from './port.ts'
+import { messageData } from './port.ts'
+import type { BridgePort } from './port.ts'
 import { checkChatMessage, isPortMessage, parseHostMessage, serializeUpdate } from './protocol.ts'
 import type { ChatMessage, FrameIdentity, FrameMessage, HostMessage } from './protocol.ts'
 
@@ -239,8 +240,8 @@ export function frameBridge (options: FrameBridgeOptions = {}): FrameBridge {
         break
     }
   }
-  const onMessage = (event: BridgeMessageEvent): void => {
-    const message = parseHostMessage(event.data)
+  const onMessage = (event: Event): void => {
+    const message = parseHostMessage(messageData(event))
     if (message !== undefined) onHostMessage(message)
   }
 

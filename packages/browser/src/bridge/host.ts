@@ -11,7 +11,8 @@ import { InvalidOptionError, TokenBucket } from '@rtmesh/core/api'
 import type { Rate, RealtimeListener, WebxdcRealtime } from '@rtmesh/core/api'
 import type { UpdateService } from '../updates/service.ts'
 import { DEFAULT_FRAME_BYTES, DEFAULT_FRAME_MESSAGES, MAX_CHAT_REQUESTS } from './constants.ts'
-import type { BridgeMessageEvent, BridgePort } from './port.ts'
+import { messageData } from './port.ts'
+import type { BridgePort } from './port.ts'
 import { parseFrameMessage, parseUpdateJson } from './protocol.ts'
 import type { ChatMessage, FrameIdentity, FrameMessage, HostMessage } from './protocol.ts'
 
@@ -276,7 +277,7 @@ export function bridgeFrame (port: BridgePort, options: BridgeOptions): BridgedF
     }
   }
 
-  const onMessage = (event: BridgeMessageEvent): void => {
+  const onMessage = (event: Event): void => {
     if (closed) return
     try {
       const now = clock()
@@ -285,7 +286,7 @@ export function bridgeFrame (port: BridgePort, options: BridgeOptions): BridgedF
         return
       }
       messageBudget.take(limits.messages, 1, now)
-      const message = parseFrameMessage(event.data)
+      const message = parseFrameMessage(messageData(event))
       if (message === undefined) {
         dropped.garbage++
         return

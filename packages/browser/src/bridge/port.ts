@@ -5,17 +5,29 @@
  * transfer ArrayBuffers) becomes one through {@link emitterPort}.
  */
 
-/** What a port's `message` listener receives. */
+/** What an event-emitter port's `message` listener receives. */
 export interface BridgeMessageEvent {
   readonly data: unknown
+}
+
+/**
+ * A port's `message` listener: it gets a `MessageEvent` (typed as the
+ * `Event` it is, so that Node's `MessagePort`, typed as a plain
+ * `EventTarget`, fits); {@link messageData} reads its `data`.
+ */
+export type BridgeListener = (event: Event) => void
+
+/** The `data` of a port's `message` event. */
+export function messageData (event: Event): unknown {
+  return (event as Event & BridgeMessageEvent).data
 }
 
 /** One end of a message channel between an app frame and its host. */
 export interface BridgePort {
   /** Posts a structured clone of `message`, moving the buffers in `transfer` (the sender no longer owns them). */
   postMessage (message: unknown, transfer: ArrayBuffer[]): void
-  addEventListener (type: 'message', listener: (event: BridgeMessageEvent) => void): void
-  removeEventListener (type: 'message', listener: (event: BridgeMessageEvent) => void): void
+  addEventListener (type: 'message', listener: BridgeListener): void
+  removeEventListener (type: 'message', listener: BridgeListener): void
   /** Starts delivery where a port needs it (a DOM port with `addEventListener`). */
   start?: () => void
   close (): void
@@ -35,10 +47,21 @@ export interface EmitterPort {
  * `MessagePortMain`): messages are copied rather than transferred.
  */
 export function emitterPort (port: EmitterPort): BridgePort {
+  const wrapped = new Map<BridgeListener, (event: BridgeMessageEvent) => void>()
   return {
     postMessage: (message) => { port.postMessage(message) },
-    addEventListener: (_type, listener) => { port.on('message', listener) },
-    removeEventListener: (_type, listener) => { port.off('message', listener) },
+    addEventListener: (_type, listener) => {
+      if (wrapped.has(listener)) return
+      const onMessage = (event: BridgeMessageEvent): void => { listener(event as unknown as Event) }
+      wrapped.set(listener, onMessage)
+      port.on('message', onMessage)
+    },
+    removeEventListener: (_type, listener) => {
+      const onMessage = wrapped.get(listener)
+      if (onMessage === undefined) return
+      wrapped.delete(listener)
+      port.off('message', onMessage)
+    },
     start: () => { port.start() },
     close: () => { port.close() }
   }
