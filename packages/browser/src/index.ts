@@ -29,3 +29,8 @@ export { configFromFragment } from './config.ts'
 export type { WebxdcConfig } from './config.ts'
 export { lazyWebxdc } from './lazy.ts'
 export type { LazyWebxdc } from './lazy.ts'
+export { attachFrame, bridgeFrame, emitterPort, frameBridge, frameName, listenForPort, messageData } from './bridge/index.ts'
+export type {
+  AttachedFrame, AttachOptions, BridgeableFrame, BridgedFrame, BridgeDrops, BridgeLimits, BridgeListener, BridgeMessageEvent, BridgeOptions,
+  BridgePort, BridgeStats, ChatMessage, EmitterPort, FrameBridge, FrameBridgeOptions, FrameBridgeStatus, FrameIdentity, FrameWebxdc
+} from './bridge/index.ts'
