@@ -6,15 +6,15 @@
  * exposes `window.rtmesh.status()`.
  */
 import { frameBridge, listenForPort } from './frame.ts'
-import type { FrameBridgeStatus, FrameWebxdc, PortScope } from './frame.ts'
+import type { FrameBridgeStatus, FrameWebxdc } from './frame.ts'
 import { inputImportFiles } from './import-files.ts'
 import { parseFrameName } from './protocol.ts'
 
-const scope = window as unknown as typeof window & PortScope & { webxdc?: FrameWebxdc, rtmesh?: { status: () => FrameBridgeStatus } }
-const identity = parseFrameName(scope.name)
+const globals = window as typeof window & { webxdc?: FrameWebxdc, rtmesh?: { status: () => FrameBridgeStatus } }
+const identity = parseFrameName(window.name)
 if (identity === undefined) console.warn('rtmesh bridge: the frame\'s name carries no identity; selfAddr and selfName are placeholders until the host connects')
 const bridge = frameBridge({ ...(identity === undefined ? {} : { identity }), importFiles: inputImportFiles(document) })
-scope.webxdc = bridge.webxdc
-scope.rtmesh = { status: bridge.status }
-listenForPort(scope, bridge.connect)
-scope.addEventListener('pagehide', () => { bridge.close() })
+globals.webxdc = bridge.webxdc
+globals.rtmesh = { status: bridge.status }
+listenForPort(window, bridge.connect)
+window.addEventListener('pagehide', () => { bridge.close() })
