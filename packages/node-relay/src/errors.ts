@@ -65,3 +65,12 @@ function listenProblem (flag: ListenFlag, address: string, code: ListenErrorCode
       : `cannot listen on ${address}: not an address of this host`
   return `${problem}; ${LISTEN_HINTS[flag]}`
 }
+
+/** A `.xdc` file (a zip of a webxdc app) could not be read or is not an app. */
+export class XdcFileError extends Error {
+  static readonly NAME = 'XdcFileError'
+  override name = XdcFileError.NAME
+  constructor (message: string) {
+    super(`--xdc: ${message}`)
+  }
+}

@@ -5,6 +5,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import * as c from './constants.ts'
+import type { XdcApp } from './servers/xdc-archive.ts'
 
 export interface RelayOptions {
   /** Address to listen on. Default `0.0.0.0`. */
@@ -29,6 +30,12 @@ export interface RelayOptions {
   admin?: { host?: string, port?: number } | false
   /** Serve the demo chat page (`--demo`) on this address; default off. */
   demo?: { host?: string, port?: number } | false
+  /**
+   * A webxdc app (`readXdc` of a `.xdc` file) to serve on the demo address
+   * instead of the demo chat: a host page that runs the node and the app in
+   * a sandboxed frame (`--xdc`). Turns the demo address on.
+   */
+  xdc?: XdcApp
   maxConnections?: number
   maxConnectionsPerIp?: number
   inboundConnectionsPerSecond?: number
@@ -73,6 +80,7 @@ export interface ResolvedRelayOptions {
   tls: { cert: string | Uint8Array, key: string | Uint8Array } | undefined
   admin: { host: string, port: number } | false
   demo: { host: string, port: number } | false
+  xdc: XdcApp | undefined
   maxConnections: number
   maxConnectionsPerIp: number
   inboundConnectionsPerSecond: number
@@ -138,9 +146,10 @@ export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOption
   const admin = options.admin === false
     ? false
     : { host: options.admin?.host ?? c.DEFAULT_ADMIN_HOST, port: port('admin-port', options.admin?.port, c.DEFAULT_ADMIN_PORT) }
-  const demo = options.demo === undefined || options.demo === false
+  const demoAt = options.demo === undefined || options.demo === false ? undefined : options.demo
+  const demo = demoAt === undefined && options.xdc === undefined
     ? false
-    : { host: options.demo.host ?? host, port: port('demo-port', options.demo.port, c.DEFAULT_DEMO_PORT) }
+    : { host: demoAt?.host ?? host, port: port('demo-port', demoAt?.port, c.DEFAULT_DEMO_PORT) }
   const relayDataLimit = options.relayDataLimit ?? c.DEFAULT_RELAY_DATA_LIMIT
   if (typeof relayDataLimit !== 'bigint' || relayDataLimit <= 0n) throw new InvalidOptionError('relay-data-limit', 'must be a positive number of bytes')
   return {
@@ -155,6 +164,7 @@ export function resolveRelayOptions (options: RelayOptions): ResolvedRelayOption
     tls: options.tls,
     admin,
     demo,
+    xdc: options.xdc,
     maxConnections: positive('max-connections', options.maxConnections, c.DEFAULT_MAX_CONNECTIONS),
     maxConnectionsPerIp: positive('max-connections-per-ip', options.maxConnectionsPerIp, c.DEFAULT_MAX_CONNECTIONS_PER_IP),
     inboundConnectionsPerSecond: positive('inbound-connections-per-second', options.inboundConnectionsPerSecond, c.DEFAULT_INBOUND_CONNECTIONS_PER_SECOND),

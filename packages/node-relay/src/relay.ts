@@ -13,6 +13,7 @@ import { pino } from 'pino'
 import type { Logger } from 'pino'
 import { startAdminServer } from './servers/admin.ts'
 import { startDemoServer } from './servers/demo.ts'
+import { startXdcServer } from './servers/xdc.ts'
 import type { HttpServer } from './servers/http.ts'
 import { ChannelCarrier } from './channels/carrier.ts'
 import { FLOOD_DISCONNECT_DROPS, RELAY_PROTOCOL } from './constants.ts'
@@ -36,6 +37,8 @@ export interface Relay {
   readonly adminUrl: string | undefined
   /** The demo page's URL, or undefined when it is off. */
   readonly demoUrl: string | undefined
+  /** The `--xdc` host page's URL (opening it starts a fresh chat), or undefined. */
+  readonly xdcUrl: string | undefined
   /** The underlying libp2p node. */
   readonly libp2p: RelayLibp2p
   /** Logs and counts an error that escaped every handler (the CLI's process-level safety net). */
@@ -130,7 +133,8 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   let demo: HttpServer | undefined
   try {
     if (o.demo !== false) {
-      demo = await startDemoServer(o.demo.host, o.demo.port, () => ({ peerId: libp2p.peerId.toString(), multiaddrs: libp2p.getMultiaddrs().map(String) }))
+      const self = (): { peerId: string, multiaddrs: string[] } => ({ peerId: libp2p.peerId.toString(), multiaddrs: libp2p.getMultiaddrs().map(String) })
+      demo = o.xdc === undefined ? await startDemoServer(o.demo.host, o.demo.port, self) : await startXdcServer(o.demo.host, o.demo.port, o.xdc, self)
     }
     if (o.admin !== false) {
       admin = await startAdminServer(o.admin.host, o.admin.port, metrics, () => ({
@@ -154,7 +158,8 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     peerId: libp2p.peerId.toString(),
     get multiaddrs () { return libp2p.getMultiaddrs().map(String) },
     adminUrl: admin?.url,
-    demoUrl: demo?.url,
+    demoUrl: o.xdc === undefined ? demo?.url : undefined,
+    xdcUrl: o.xdc === undefined ? undefined : demo?.url,
     libp2p,
     reportError: (where, err) => {
       metrics.listenerErrors.inc({ where })

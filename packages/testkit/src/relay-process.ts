@@ -26,6 +26,8 @@ export interface RelayProcess {
   ws: string
   /** The TCP address. */
   tcp: string
+  /** The `--xdc` host page's URL, when the relay serves one. */
+  xdcUrl?: string
   /** Everything the relay wrote to stderr so far. */
   stderr: () => string
   /** Resolves with the exit code. */
@@ -59,7 +61,7 @@ export async function spawnRelay (args: string[], env: Record<string, string> = 
     rl.once('line', (text) => { resolve(text) })
     void exited.then((code) => { reject(new Error(`relay exited with ${String(code)} before it was ready: ${stderr}`)) })
   })
-  const ready = JSON.parse(line) as { peerId: string, multiaddrs: string[] }
+  const ready = JSON.parse(line) as { peerId: string, multiaddrs: string[], xdcUrl?: string }
   const ws = ready.multiaddrs.find((ma) => ma.includes('/ws/'))
   const tcp = ready.multiaddrs.find((ma) => !ma.includes('/ws'))
   if (ws === undefined || tcp === undefined) throw new Error(`unexpected addresses ${line}`)

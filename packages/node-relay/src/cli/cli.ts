@@ -9,11 +9,13 @@ import { readFile } from 'node:fs/promises'
 import { InvalidOptionError } from '@rtmesh/core'
 import { pino } from 'pino'
 import { SHUTDOWN_TIMEOUT_MS } from '../constants.ts'
-import { KeyFileError, ListenError, TlsFileError } from '../errors.ts'
+import { KeyFileError, ListenError, TlsFileError, XdcFileError } from '../errors.ts'
 import { loadOrCreateKey } from '../identity.ts'
 import { createRelay } from '../relay.ts'
 import type { Relay } from '../relay.ts'
 import type { RelayOptions } from '../options.ts'
+import { readXdc } from '../servers/xdc-archive.ts'
+import type { XdcApp } from '../servers/xdc-archive.ts'
 import { HELP, NAME, UsageError, defined, parseCommand } from './flags.ts'
 import type { Command } from './flags.ts'
 import { toListenError } from './listen-errors.ts'
@@ -26,6 +28,16 @@ async function readTls (option: 'tls-cert' | 'tls-key', path: string): Promise<s
   } catch (err) {
     throw new TlsFileError(option, `cannot read ${path}: ${(err as Error).message}`)
   }
+}
+
+async function readXdcFile (path: string): Promise<XdcApp> {
+  let archive: Uint8Array
+  try {
+    archive = await readFile(path)
+  } catch (err) {
+    throw new XdcFileError(`cannot read ${path}: ${(err as Error).message}`)
+  }
+  return readXdc(archive, path.split('/').pop() ?? path)
 }
 
 /** Runs the CLI; resolves with the exit code once the relay has stopped (or failed to start). */
@@ -51,11 +63,12 @@ export async function main (argv: string[], env: Record<string, string | undefin
       : undefined
     const privateKey = command.keyFile === undefined ? undefined : await loadOrCreateKey(command.keyFile)
     const logger = pino({ level: command.logLevel, base: { name: NAME } }, pino.destination(2))
-    const options: RelayOptions = { ...command.options, ...defined({ privateKey, tls }), logger }
+    const xdc = command.xdcFile === undefined ? undefined : await readXdcFile(command.xdcFile)
+    const options: RelayOptions = { ...command.options, ...defined({ privateKey, tls, xdc }), logger }
     relay = await createRelay(options).catch((err: unknown) => { throw toListenError(err, options) ?? err })
     if (privateKey === undefined) logger.warn('no --key-file: this relay gets a new peer id on every start')
   } catch (err) {
-    if (err instanceof UsageError || err instanceof TlsFileError || err instanceof InvalidOptionError) {
+    if (err instanceof UsageError || err instanceof TlsFileError || err instanceof InvalidOptionError || err instanceof XdcFileError) {
       const message = err instanceof InvalidOptionError ? `--${err.message}` : err.message
       return fail(`${message} (see --help)`, 2)
     }
@@ -65,7 +78,7 @@ export async function main (argv: string[], env: Record<string, string | undefin
   }
 
   if (command.json) {
-    process.stdout.write(`${JSON.stringify({ peerId: relay.peerId, multiaddrs: relay.multiaddrs })}\n`)
+    process.stdout.write(`${JSON.stringify({ peerId: relay.peerId, multiaddrs: relay.multiaddrs, ...defined({ xdcUrl: relay.xdcUrl }) })}\n`)
   } else {
     process.stdout.write([
       `${NAME} ${VERSION}: relay ${relay.peerId} is running.`,
@@ -73,6 +86,7 @@ export async function main (argv: string[], env: Record<string, string | undefin
       ...relay.multiaddrs.map((ma) => `  ${ma}`),
       relay.adminUrl === undefined ? 'Admin server off.' : `Health and metrics: ${relay.adminUrl}/healthz  ${relay.adminUrl}/metrics`,
       ...(relay.demoUrl === undefined ? [] : [`Demo chat: open ${relay.demoUrl} and share the link it shows (two tabs or two devices)`]),
+      ...(relay.xdcUrl === undefined ? [] : [`Webxdc app: open ${relay.xdcUrl} to start a chat, then share the page's URL (fragment included) to invite others`]),
       'Connect a node to it:',
       `  createRealtimeNode({ bootstrap: ['${relay.multiaddrs[0] ?? ''}'] })`,
       'Press Ctrl-C to stop.',

@@ -40,6 +40,9 @@ Options (environment variable in brackets):
   --no-admin                      no admin server [RTMESH_NO_ADMIN=1]
   --demo                          serve the demo chat page [RTMESH_DEMO=1]
   --demo-port <n>                 demo page port, on --host [RTMESH_DEMO_PORT] (default ${c.DEFAULT_DEMO_PORT})
+  --xdc <file.xdc>                serve this webxdc app on the demo port instead of the demo chat: a host page
+                                  runs the mesh, the app runs sandboxed without network; open the printed URL
+                                  to start a chat, share the URL (fragment included) to invite [RTMESH_XDC]
   --max-connections <n>           [RTMESH_MAX_CONNECTIONS] (default ${c.DEFAULT_MAX_CONNECTIONS})
   --max-connections-per-ip <n>    [RTMESH_MAX_CONNECTIONS_PER_IP] (default ${c.DEFAULT_MAX_CONNECTIONS_PER_IP})
   --max-reservations <n>          circuit relay slots [RTMESH_MAX_RESERVATIONS] (default ${c.DEFAULT_MAX_RESERVATIONS})
@@ -57,7 +60,7 @@ Options (environment variable in brackets):
   --max-channels-per-peer <n>     channels one client can make the relay carry [RTMESH_MAX_CHANNELS_PER_PEER] (default ${c.DEFAULT_MAX_CHANNELS_PER_PEER})
   --max-channels <n>              channels the relay carries in all, at most ${c.MAX_CHANNELS_LIMIT} [RTMESH_MAX_CHANNELS] (default ${c.DEFAULT_MAX_CHANNELS})
   --log-level <level>             ${LOG_LEVELS.join(', ')} [RTMESH_LOG_LEVEL] (default info)
-  --json                          print one JSON line {"peerId","multiaddrs"} on stdout when ready
+  --json                          print one JSON line {"peerId","multiaddrs"} on stdout when ready (with --xdc, "xdcUrl" too)
   --help                          show this help
   --version                       show the version
 
@@ -73,7 +76,7 @@ const FLAGS = {
   'max-channels-per-peer': { type: 'string' }, 'max-channels': { type: 'string' },
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'admin-host': { type: 'string' },
   'admin-port': { type: 'string' }, 'no-admin': { type: 'boolean' },
-  demo: { type: 'boolean' }, 'demo-port': { type: 'string' }, 'max-connections': { type: 'string' },
+  demo: { type: 'boolean' }, 'demo-port': { type: 'string' }, xdc: { type: 'string' }, 'max-connections': { type: 'string' },
   'max-connections-per-ip': { type: 'string' }, 'max-reservations': { type: 'string' },
   'max-reservations-per-ip': { type: 'string' }, 'relay-duration-limit': { type: 'string' }, 'relay-data-limit': { type: 'string' },
   'max-pending-connections-per-ip': { type: 'string' }, 'upgrade-timeout': { type: 'string' }, 'max-bans': { type: 'string' },
@@ -95,7 +98,9 @@ export interface Command {
   keyFile: string | undefined
   tlsCert: string | undefined
   tlsKey: string | undefined
-  options: Omit<RelayOptions, 'privateKey' | 'tls' | 'logger'>
+  /** The `.xdc` file to serve (`--xdc`), read by the caller. */
+  xdcFile: string | undefined
+  options: Omit<RelayOptions, 'privateKey' | 'tls' | 'logger' | 'xdc'>
 }
 
 /** Parses argv and environment; throws `UsageError`. Pure: reads no files. */
@@ -145,7 +150,7 @@ export function parseCommand (argv: string[], env: Record<string, string | undef
     ...defined({ host: ip('host'), port, tcpPort }),
     admin: bool('no-admin') ? false : defined({ host: adminHost, port: adminPort }),
     allowPrivateFederation: bool('allow-private-federation'),
-    demo: bool('demo') ? defined({ port: int('demo-port', 65_535) }) : false,
+    demo: bool('demo') || str('xdc') !== undefined ? defined({ port: int('demo-port', 65_535) }) : false,
     ...defined({
       announce: list('announce'),
       peers: list('peer'),
@@ -175,6 +180,7 @@ export function parseCommand (argv: string[], env: Record<string, string | undef
     keyFile: str('key-file'),
     tlsCert,
     tlsKey,
+    xdcFile: str('xdc'),
     options
   }
 }
