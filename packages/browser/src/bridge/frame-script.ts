@@ -7,13 +7,13 @@
  */
 import { frameBridge, listenForPort } from './frame.ts'
 import type { FrameBridgeStatus, FrameWebxdc } from './frame.ts'
-import { inputImportFiles } from './import-files.ts'
 import { parseFrameName } from './protocol.ts'
+import { importFiles } from '../updates/files.ts'
 
 const globals = window as typeof window & { webxdc?: FrameWebxdc, rtmesh?: { status: () => FrameBridgeStatus } }
 const identity = parseFrameName(window.name)
 if (identity === undefined) console.warn('rtmesh bridge: the frame\'s name carries no identity; selfAddr and selfName are placeholders until the host connects')
-const bridge = frameBridge({ ...(identity === undefined ? {} : { identity }), importFiles: inputImportFiles(document) })
+const bridge = frameBridge({ ...(identity === undefined ? {} : { identity }), importFiles: async (filter) => await importFiles(filter, document) })
 globals.webxdc = bridge.webxdc
 globals.rtmesh = { status: bridge.status }
 listenForPort(window, bridge.connect)
