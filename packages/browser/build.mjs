@@ -19,3 +19,4 @@ await build({ ...common, entryPoints: ['src/webxdc-script.ts'], format: 'iife', 
 await build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/webxdc.esm.js' })
 await build({ ...common, entryPoints: ['src/bridge/frame-script.ts'], format: 'iife', outfile: 'dist/webxdc-bridge.js' })
 await build({ ...common, entryPoints: ['src/bridge/index.ts'], format: 'esm', platform: 'neutral', packages: 'external', outfile: 'dist/host.js' })
+await build({ ...common, entryPoints: ['src/xdc-host.ts'], format: 'iife', outfile: 'dist/xdc-host.js' })

@@ -1,6 +1,7 @@
 /**
  * Entry of the classic-script build `dist/webxdc-bridge.js`, the
- * `webxdc.js` of an app that runs in a host's sandboxed frame: installs
+ * `webxdc.js` of an app that runs in a host's sandboxed frame: takes WebRTC
+ * away from the app's documents (`no-webrtc.ts`), installs
  * `window.webxdc` carried over the port the host posts (`frame.ts`), reads
  * the identity from the frame's name, says goodbye on `pagehide`, and
  * exposes `window.rtmesh.status()`.
@@ -9,6 +10,10 @@ import { frameBridge, listenForPort } from './frame.ts'
 import type { FrameBridgeStatus, FrameWebxdc } from './frame.ts'
 import { parseFrameName } from './protocol.ts'
 import { importFiles } from '../updates/files.ts'
+import { blockWebRtc } from './no-webrtc.ts'
+
+// first, before any app code runs: no WebRTC for the app (no-webrtc.ts)
+blockWebRtc(window as unknown as Record<string, unknown>)
 
 const globals = window as typeof window & { webxdc?: FrameWebxdc, rtmesh?: { status: () => FrameBridgeStatus } }
 const identity = parseFrameName(window.name)
