@@ -42,9 +42,34 @@ export interface RealtimeOptions {
   senderBurst?: number
 }
 
+/**
+ * A STUN or TURN server for WebRTC, as in `RTCIceServer`:
+ * `{ urls: 'stun:stun.example.org:3478' }`,
+ * `{ urls: ['turn:turn.example.org:3478'], username, credential }`.
+ */
+export interface IceServer {
+  urls: string | string[]
+  username?: string
+  credential?: string
+}
+
 export interface RealtimeNodeOptions extends RealtimeOptions {
   /** Addresses to listen on (Node only), e.g. `/ip4/127.0.0.1/tcp/0/ws`. Default: none (client only). */
   listen?: string[]
+  /**
+   * Direct WebRTC links to members (browsers and other nodes), signalled
+   * through the relays: the node reserves a slot on one of its `bootstrap`
+   * relays (reachable at `<relay>/p2p-circuit/p2p/<id>`) and accepts WebRTC
+   * through it, and its presence frames carry those addresses. Default: on
+   * when `bootstrap` is given, off otherwise (without relays there is no one
+   * to signal through).
+   */
+  webrtc?: boolean
+  /**
+   * ICE servers for WebRTC. Default none: direct links use host candidates
+   * only (peers on one network); give STUN/TURN servers to cross NATs.
+   */
+  iceServers?: IceServer[]
   /** Gossipsub tuning; merged over `channelGossipsubOptions()`. */
   gossipsub?: Partial<GossipsubOpts>
 }
@@ -59,6 +84,34 @@ export interface ResolvedRealtimeOptions {
   directPeersPerChannel: number
   senderRate: number
   senderBurst: number
+}
+
+/** URL schemes of ICE servers (RFC 7064, RFC 7065). */
+const ICE_SCHEMES = ['stun:', 'stuns:', 'turn:', 'turns:']
+
+/** Checks `iceServers`; returns copies holding only the known fields. */
+export function parseIceServers (value: unknown): IceServer[] {
+  if (value === undefined) return []
+  const bad = (why: string): InvalidOptionError => new InvalidOptionError('iceServers', why)
+  if (!Array.isArray(value)) throw bad('must be an array of { urls, username?, credential? }')
+  return value.map((item: unknown) => {
+    if (typeof item !== 'object' || item === null) throw bad('must be an array of { urls, username?, credential? }')
+    const { urls, username, credential } = item as Record<string, unknown>
+    const list = typeof urls === 'string' ? [urls] : urls
+    if (!Array.isArray(list) || list.length === 0) throw bad('urls must be a URL string or a non-empty array of them')
+    for (const url of list) {
+      if (typeof url !== 'string' || !ICE_SCHEMES.some((scheme) => url.startsWith(scheme))) {
+        throw bad(`not a stun:, stuns:, turn: or turns: URL: ${String(url)}`)
+      }
+    }
+    if (username !== undefined && typeof username !== 'string') throw bad('username must be a string')
+    if (credential !== undefined && typeof credential !== 'string') throw bad('credential must be a string')
+    return {
+      urls: [...list as string[]],
+      ...(username === undefined ? {} : { username }),
+      ...(credential === undefined ? {} : { credential })
+    }
+  })
 }
 
 export function parseMultiaddrs (option: string, value: unknown): Multiaddr[] {
@@ -88,6 +141,22 @@ function count (option: string, value: unknown, fallback: number): number {
     throw new InvalidOptionError(option, 'must be a non-negative integer')
   }
   return value
+}
+
+/** WebRTC as configured: `undefined` when off. */
+export interface ResolvedWebrtcOptions {
+  iceServers: IceServer[]
+}
+
+/**
+ * Checks `webrtc` and `iceServers` (both always checked) and applies the
+ * default: on when there are bootstrap relays to signal through.
+ */
+export function resolveWebrtcOptions (options: Pick<RealtimeNodeOptions, 'webrtc' | 'iceServers'>, hasBootstrap: boolean): ResolvedWebrtcOptions | undefined {
+  const { webrtc, iceServers } = options
+  if (webrtc !== undefined && typeof webrtc !== 'boolean') throw new InvalidOptionError('webrtc', 'must be true or false')
+  const servers = parseIceServers(iceServers)
+  return (webrtc ?? hasBootstrap) ? { iceServers: servers } : undefined
 }
 
 export function resolveRealtimeOptions (options: RealtimeOptions): ResolvedRealtimeOptions {
