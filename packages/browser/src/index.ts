@@ -34,3 +34,6 @@ export type {
   AttachedFrame, AttachOptions, BridgeableFrame, BridgedFrame, BridgeDrops, BridgeLimits, BridgeListener, BridgeMessageEvent, BridgeOptions,
   BridgePort, BridgeStats, ChatMessage, EmitterPort, FrameBridge, FrameBridgeOptions, FrameBridgeStatus, FrameIdentity, FrameWebxdc
 } from './bridge/index.ts'
+export { MeshUpdates } from './updates/mesh.ts'
+export type { MeshUpdatesInit } from './updates/mesh.ts'
+export type { UpdateService } from './updates/service.ts'
