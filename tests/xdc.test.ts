@@ -13,7 +13,10 @@ import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { MessageChannel } from 'node:worker_threads'
 import type { Browser, Frame, Page } from 'playwright-core'
+import { createRealtimeNode } from '@rtmesh/core'
+import { bridgeFrame, frameBridge, MeshUpdates } from '@rtmesh/browser'
 import { closeServer, listenOnLoopback, makeXdc, sleep, spawnRelay, waitForValue } from '@rtmesh/testkit'
 import type { RelayProcess } from '@rtmesh/testkit'
 import { launchChromium, SANDBOXED } from './lib/browser.ts'
@@ -100,15 +103,20 @@ async function say (frame: Frame, text: string): Promise<void> {
   await frame.evaluate((t) => { (globalThis as unknown as { say: (t: string) => void }).say(t) }, text)
 }
 
-/** Says `label N` from `from` every 200 ms until `to` has one; returns when it arrived (ms after the start). */
-async function sayUntilHeard (from: Frame, to: Frame, label: string, limitMs = 30_000): Promise<number> {
+/** Sends `label N` every 200 ms until `heard()` has one; returns how long that took (ms). */
+async function untilHeard (send: (text: string) => Promise<void> | void, heard: () => Promise<string[]>, label: string, limitMs = 30_000): Promise<number> {
   const start = Date.now()
   for (let i = 0; Date.now() - start < limitMs; i++) {
-    await say(from, `${label} ${i}`)
+    await send(`${label} ${i}`)
     await sleep(200)
-    if ((await received(to)).some((t) => t.includes(label))) return Date.now() - start
+    if ((await heard()).some((t) => t.includes(label))) return Date.now() - start
   }
   throw new Error(`${label}: never heard`)
+}
+
+/** `untilHeard` between two app frames. */
+async function sayUntilHeard (from: Frame, to: Frame, label: string): Promise<number> {
+  return await untilHeard(async (text) => { await say(from, text) }, async () => await received(to), label)
 }
 
 describe('host mode: webxdc apps in sandboxed frames', { skip: SANDBOXED ? false : 'needs the network sandbox (scripts/sandbox.sh) for WebRTC' }, () => {
@@ -177,6 +185,43 @@ describe('host mode: webxdc apps in sandboxed frames', { skip: SANDBOXED ? false
       }
     } finally {
       await alice.context().close()
+    }
+  })
+
+  it('a Node host (an app bridged over a MessagePort) and a browser host link directly over WebRTC and keep talking after the relay dies', async (t) => {
+    const own = await spawnRelay(['--port', '0', '--no-admin', '--demo-port', '0', '--xdc', join(dir, 'fixture.xdc')])
+    const page = await open(own.xdcUrl ?? assert.fail('no xdcUrl'), 'browser host')
+    const node = await createRealtimeNode({ bootstrap: [own.ws] })
+    try {
+      const url = await waitForValue('the chat in the URL', () => Promise.resolve(page.url()), (u) => u.includes('#secret='), 10_000)
+      const fragment = new URLSearchParams(new URL(url).hash.slice(1))
+      const { appId } = await (await fetch(new URL('xdc.json', own.xdcUrl))).json() as { appId: string }
+      const identity = { secret: new Uint8Array(Buffer.from(fragment.get('secret') ?? '', 'base64url')), chatId: fragment.get('chat') ?? '', appId }
+      // the Node host serves "its frame" (here, app code in the same process) through the bridge, as an Electron host would
+      const ports = new MessageChannel()
+      const hosted = bridgeFrame(ports.port1, { webxdc: node.webxdc(identity), updates: new MeshUpdates(node, identity), selfAddr: 'node-host', selfName: 'Node host' })
+      const app = frameBridge()
+      app.connect(ports.port2)
+      const nodeReceived: string[] = []
+      const channel = app.webxdc.joinRealtimeChannel()
+      channel.setListener((data) => { nodeReceived.push(new TextDecoder().decode(data)) })
+      const browserApp = await appFrame(page)
+      const nodeSends = (text: string): void => { channel.send(new TextEncoder().encode(text)) }
+      const nodeHeard = async (): Promise<string[]> => await Promise.resolve(nodeReceived)
+      await untilHeard(nodeSends, async () => await received(browserApp), 'from node')
+      await untilHeard(async (text) => { await say(browserApp, text) }, nodeHeard, 'from browser')
+      const link = await waitForValue('a direct WebRTC link from the Node host to the page', () => Promise.resolve(node.libp2p.getConnections()
+        .filter((c) => c.status === 'open' && c.limits === undefined && c.remoteAddr.toString().includes('/webrtc'))
+        .map((c) => c.remoteAddr.toString())), (addrs) => addrs.length > 0, 30_000, 250)
+      t.diagnostic(`direct link: ${link[0] ?? ''}`)
+      await own.kill('SIGKILL')
+      await untilHeard(nodeSends, async () => await received(browserApp), 'after the relay died, from node')
+      await untilHeard(async (text) => { await say(browserApp, text) }, nodeHeard, 'after the relay died, from browser')
+      hosted.close()
+    } finally {
+      await node.stop()
+      await page.context().close()
+      await own.kill()
     }
   })
 
