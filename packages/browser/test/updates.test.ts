@@ -133,7 +133,7 @@ describe('updates wire format', () => {
 
   it('round-trips updates, sync requests and log answers', () => {
     assert.deepEqual(parseUpdatesMessage(encodeUpdate(id, update)), { type: 'update', id, update })
-    assert.deepEqual(parseUpdatesMessage(encodeSync()), { type: 'sync' })
+    assert.deepEqual(parseUpdatesMessage(encodeSync(id)), { type: 'sync', from: id })
     const entries = [{ id, json: update.json }, { id: newUpdateId(), json: '{"payload":[]}' }]
     const log = encodeLog(entries)
     assert.equal(log.byteLength, LOG_OVERHEAD_BYTES + entries.reduce((n, e) => n + logEntryBytes(e.json.length), 0) - 1, 'the size estimate is exact')
@@ -146,7 +146,7 @@ describe('updates wire format', () => {
     const big = JSON.stringify({ payload: 'x'.repeat(SEND_UPDATE_MAX_SIZE) })
     const bad = [
       new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]),
-      'not json', '[]', 'null', '{}', '{"v":2,"type":"sync"}', '{"v":1,"type":"hello"}',
+      'not json', '[]', 'null', '{}', `{"v":2,"type":"sync","from":"${id}"}`, '{"v":1,"type":"sync"}', '{"v":1,"type":"hello"}',
       `{"v":1,"type":"update","id":"${id.toUpperCase()}","update":{"payload":1}}`,
       `{"v":1,"type":"update","id":"${id}x","update":{"payload":1}}`,
       `{"v":1,"type":"update","id":"${id}","update":{"info":"no payload"}}`,
@@ -165,7 +165,7 @@ describe('updates wire format', () => {
   it(`never throws on mutated messages, and what it accepts is well-formed (seed ${FUZZ_SEED})`, async (t) => {
     const setup = prngFor('updates-wire/setup')
     const corpus = [
-      encodeUpdate(id, update), encodeSync(),
+      encodeUpdate(id, update), encodeSync(id),
       encodeLog([{ id, json: update.json }, { id: newUpdateId(), json: JSON.stringify({ payload: setup.int(1_000) }) }])
     ]
     const n = await fuzzLoop('updates-wire', FUZZ_MS, (rng) => {

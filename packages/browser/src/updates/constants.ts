@@ -44,11 +44,30 @@ export const SYNC_MIN_INTERVAL_MS = 1_000
 export const SYNC_ANSWER_JITTER_MS = 500
 
 /**
+ * A member that hears another member's log answer while its own is pending
+ * waits until answers have been quiet this long (plus a random part of
+ * `SYNC_ANSWER_JITTER_MS`), then sends only what nobody carried: one member
+ * streams, the others fill in the gaps after. Longer than the gaps of a
+ * paced answer (a full chunk every 250 ms at `SYNC_ANSWER_RATE`).
+ */
+export const SYNC_ANSWER_QUIET_MS = 1_000
+
+/**
+ * The longest a member defers its answer for the answers of others (a full
+ * log takes ~33 s at `SYNC_ANSWER_RATE`): a member that keeps sending log
+ * messages cannot silence the others for longer.
+ */
+export const SYNC_ANSWER_MAX_DEFER_MS = 60_000
+
+/**
  * Bytes of log answers one instance sends per second, and in a burst: half
  * of what an rtmesh relay lets a peer send (1 MiB/s, burst 4 MiB), so the
  * page's realtime channel keeps room; a full log (16 MiB) takes ~33 s.
  */
 export const SYNC_ANSWER_RATE: Rate = { rate: 512_000, burst: 1_024_000 }
+
+/** Requesters one answer remembers serving (core's `MAX_KNOWN_MEMBERS`); a request from another one starts the answer over. */
+export const MAX_ANSWER_REQUESTERS = 256
 
 /** How often the updates channel's member list is read, to notice members arriving after a time alone. */
 export const MEMBER_POLL_MS = 1_000

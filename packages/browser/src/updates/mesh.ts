@@ -6,16 +6,20 @@
  * disk or on relays.
  *
  * - `send` records the update at once (the listener hears it, and it is
- *   offered on sync); it is broadcast when the channel is bound, or, if made
- *   before, offered with the log when this instance first hears the others.
+ *   offered on sync) and broadcasts it. Those made before this instance
+ *   first heard another one (before the channel was bound, or while the mesh
+ *   was forming) are broadcast again when the channel is bound, with each
+ *   sync request, and once more when another instance is first heard.
  * - When the channel is bound, the instance asks for the others' updates
  *   (`sync`) until a log answer arrives (`SYNC_REQUEST_DELAYS_MS`), and again
- *   when members appear after a time alone.
+ *   when members appear after a time alone (they ask too).
  * - Members answer a request after a random delay, with the updates of their
  *   log that no answer carried since the request, in chunks of at most
- *   128 000 bytes, paced (`SYNC_ANSWER_RATE`). So usually one copy of each
- *   update crosses the channel per request, and the answers of all members
- *   together carry the union of their logs.
+ *   128 000 bytes, paced (`SYNC_ANSWER_RATE`). A member that hears another
+ *   one's answer waits until the answers are quiet, then sends what is still
+ *   missing. So usually about one copy of each update crosses the channel per
+ *   request, and the answers of all members together carry the union of
+ *   their logs.
  * - Everything received goes through `parseUpdatesMessage`; what it refuses
  *   is dropped and counted (`stats().garbage`).
  */
@@ -24,12 +28,13 @@ import type { ChannelIdentity, RealtimeListener, RealtimeNode } from '@rtmesh/co
 import { MAX_MESSAGE_SIZE } from '@rtmesh/core/portable'
 import type { ReceivedStatusUpdate, SendingStatusUpdate } from '@webxdc/types'
 import {
-  CARRIED_TTL_MS, MEMBER_POLL_MS, SYNC_ANSWER_JITTER_MS, SYNC_ANSWER_RATE, SYNC_MIN_INTERVAL_MS, SYNC_REQUEST_DELAYS_MS, UPDATES_APP_SUFFIX
+  CARRIED_TTL_MS, MAX_ANSWER_REQUESTERS, MEMBER_POLL_MS, SYNC_ANSWER_JITTER_MS, SYNC_ANSWER_MAX_DEFER_MS, SYNC_ANSWER_QUIET_MS, SYNC_ANSWER_RATE,
+  SYNC_MIN_INTERVAL_MS, SYNC_REQUEST_DELAYS_MS, UPDATES_APP_SUFFIX
 } from './constants.ts'
 import type { LogEntry, LogLimits } from './log.ts'
 import type { UpdateService } from './service.ts'
 import { UpdateStore } from './store.ts'
-import { LOG_OVERHEAD_BYTES, encodeLog, encodeSync, encodeUpdate, logEntryBytes, parseUpdatesMessage } from './wire.ts'
+import { LOG_OVERHEAD_BYTES, encodeLog, encodeSync, encodeUpdate, logEntryBytes, newUpdateId, parseUpdatesMessage } from './wire.ts'
 import type { CheckedUpdate } from './wire.ts'
 
 /** The realtime channel that carries the updates of a chat-and-app pair: same secret and chat, app id + `"\u0000updates"`. */
@@ -72,6 +77,8 @@ interface Answer {
   since: number
   /** Serial of the last update considered. */
   after: number
+  /** The instances whose requests this answer serves (their repeated requests change nothing). */
+  requesters: Set<string>
 }
 
 type State = 'idle' | 'starting' | 'bound' | 'stopped'
@@ -82,6 +89,8 @@ export class MeshUpdates implements UpdateService {
   private readonly store: UpdateStore
   private readonly onError: (err: unknown) => void
   private readonly random: () => number
+  /** This instance's id in sync requests. */
+  private readonly instanceId = newUpdateId()
   private readonly counters: Omit<UpdateStats, 'updates' | 'bytes'> = {
     received: 0, garbage: 0, learned: 0, duplicates: 0, sentUpdates: 0, syncRequests: 0, logChunks: 0, sendErrors: 0
   }
@@ -97,9 +106,17 @@ export class MeshUpdates implements UpdateService {
   private answered = false
   /** A message arrived since the channel was bound (the others can hear us). */
   private contacted = false
+  /**
+   * Own updates made before another instance was heard (before the channel
+   * was bound, or while the mesh was forming): sent again with each sync
+   * request, and once more when another instance is first heard.
+   */
+  private readonly early = new Set<string>()
   private hadMembers = false
   private lastRequestAt = -Infinity
   private answer: Answer | undefined
+  /** When a log answer (anybody's) last arrived. */
+  private lastLogAt = -Infinity
 
   /** `node` may still be starting; `identity` is the app's (the updates channel is derived from it). */
   constructor (node: Promise<RealtimeNode> | RealtimeNode, identity: ChannelIdentity, init: MeshUpdatesInit = {}) {
@@ -168,6 +185,7 @@ export class MeshUpdates implements UpdateService {
     }
     this.bound = node
     this.state = 'bound'
+    this.sendEarly()
     for (const delay of SYNC_REQUEST_DELAYS_MS) {
       this.later(delay, () => { if (!this.answered) this.request() })
     }
@@ -211,6 +229,12 @@ export class MeshUpdates implements UpdateService {
   }
 
   private broadcast (entry: LogEntry): void {
+    if (!this.contacted) {
+      this.early.add(entry.id)
+      if (this.early.size > this.store.log.count) {
+        for (const id of this.early) if (!this.store.log.has(id)) this.early.delete(id)
+      }
+    }
     if (this.channel === undefined) return
     if (this.publish(encodeUpdate(entry.id, entry))) {
       this.counters.sentUpdates++
@@ -226,9 +250,10 @@ export class MeshUpdates implements UpdateService {
     }
     this.counters.received++
     if (!this.contacted) {
-      // the others hear us now: offer what we have (updates made before the channel was bound among them)
+      // the others hear us now: our updates from before the channel was bound, once more
       this.contacted = true
-      this.offer()
+      this.sendEarly()
+      this.early.clear()
     }
     switch (message.type) {
       case 'update':
@@ -236,10 +261,11 @@ export class MeshUpdates implements UpdateService {
         break
       case 'log':
         this.answered = true
+        this.lastLogAt = Date.now()
         for (const { id, update } of message.updates) this.learn(id, update)
         break
       case 'sync':
-        this.offer()
+        this.offer(message.from)
         break
     }
   }
@@ -255,36 +281,50 @@ export class MeshUpdates implements UpdateService {
     const now = Date.now()
     if (now - this.lastRequestAt < SYNC_MIN_INTERVAL_MS) return
     this.lastRequestAt = now
-    if (this.publish(encodeSync())) this.counters.syncRequests++
-    // until someone answers, our own updates made before the channel was bound ride along
-    if (!this.contacted) this.offer()
+    if (this.publish(encodeSync(this.instanceId))) this.counters.syncRequests++
+    // until someone is heard, our own updates made before the channel was bound ride along
+    if (!this.contacted) this.sendEarly()
+  }
+
+  private sendEarly (): void {
+    for (const entry of this.store.log.after(0)) {
+      if (this.early.has(entry.id)) this.broadcast(entry)
+    }
   }
 
   private pollMembers (): void {
     const node = this.bound
     if (node === undefined) return
-    const members = node.members(this.identity).length > 0
-    if (members && !this.hadMembers) {
-      // members after a time alone (or the first ones): exchange logs both ways
-      this.request()
-      this.offer()
+    if (node.libp2p.status !== 'started') {
+      // the node was stopped under us: so are we
+      this.stop()
+      return
     }
+    const members = node.members(this.identity).length > 0
+    // members after a time alone (or the first ones): ask them for their updates (they ask us too)
+    if (members && !this.hadMembers) this.request()
     this.hadMembers = members
     this.later(MEMBER_POLL_MS, () => { this.pollMembers() })
   }
 
   /**
-   * Offers this instance's log (an answer to a sync request, or on first
-   * contact): sends, after a random delay, the updates no answer carried
-   * since now. A new offer while one is under way starts it over (whoever
-   * asked may have missed the part already sent).
+   * Answers `requester`'s sync request: sends, after a random delay, the
+   * updates of the log no answer carried since now. While an answer is
+   * under way, a request from an instance it does not serve yet starts it
+   * over (that instance may have missed the part already sent); a repeated
+   * request changes nothing.
    */
-  private offer (): void {
+  private offer (requester: string): void {
     if (this.channel === undefined || this.store.log.count === 0) return
-    const restart = { since: Date.now(), after: 0 }
-    const running = this.answer !== undefined
-    this.answer = restart
-    if (running) return
+    const answer = this.answer
+    if (answer !== undefined) {
+      if (answer.requesters.has(requester)) return
+      if (answer.requesters.size < MAX_ANSWER_REQUESTERS) answer.requesters.add(requester)
+      answer.since = Date.now()
+      answer.after = 0
+      return
+    }
+    this.answer = { since: Date.now(), after: 0, requesters: new Set([requester]) }
     this.later(this.random() * SYNC_ANSWER_JITTER_MS, () => { this.pump() })
   }
 
@@ -293,6 +333,11 @@ export class MeshUpdates implements UpdateService {
     const answer = this.answer
     if (answer === undefined || this.channel === undefined) return
     const now = Date.now()
+    if (this.lastLogAt > answer.since && now - this.lastLogAt < SYNC_ANSWER_QUIET_MS && now - answer.since < SYNC_ANSWER_MAX_DEFER_MS) {
+      // another member is answering: let it stream, then send what it did not carry
+      this.later(SYNC_ANSWER_QUIET_MS - (now - this.lastLogAt) + this.random() * SYNC_ANSWER_JITTER_MS, () => { this.pump() })
+      return
+    }
     const chunk: LogEntry[] = []
     let bytes = LOG_OVERHEAD_BYTES
     let last = answer.after

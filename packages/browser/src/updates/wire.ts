@@ -10,7 +10,7 @@ import { InvalidUpdateError, UpdateTooLargeError } from './errors.ts'
 /** Wire version written and accepted. */
 export const UPDATES_WIRE_VERSION = 1
 
-/** An update id: 16 random bytes as 32 lowercase hex digits. */
+/** An update id (and an instance id): 16 random bytes as 32 lowercase hex digits. */
 const ID_PATTERN = /^[0-9a-f]{32}$/
 
 /** The optional string fields of a webxdc update (`SendingStatusUpdate`). */
@@ -31,7 +31,7 @@ export interface IdentifiedUpdate {
 /** A message of the updates channel, parsed and checked. */
 export type UpdatesMessage =
   | { type: 'update', id: string, update: CheckedUpdate }
-  | { type: 'sync' }
+  | { type: 'sync', from: string }
   | { type: 'log', updates: IdentifiedUpdate[] }
 
 const encoder = new TextEncoder()
@@ -131,7 +131,7 @@ function parseObject (value: Record<string, unknown>): UpdatesMessage | undefine
       return identified === undefined ? undefined : { type: 'update', ...identified }
     }
     case 'sync':
-      return { type: 'sync' }
+      return isUpdateId(value.from) ? { type: 'sync', from: value.from } : undefined
     case 'log': {
       if (!Array.isArray(value.updates) || value.updates.length === 0) return undefined
       const updates: IdentifiedUpdate[] = []
@@ -177,9 +177,9 @@ export function encodeUpdate (id: string, update: CheckedUpdate): Uint8Array {
   return encoder.encode(`${UPDATE_HEAD}${id}${ENTRY_MIDDLE}${update.json}${ENTRY_TAIL}`)
 }
 
-/** A sync request: `{"v":1,"type":"sync"}`. */
-export function encodeSync (): Uint8Array {
-  return encoder.encode(`{"v":${UPDATES_WIRE_VERSION},"type":"sync"}`)
+/** A sync request of the instance `from` (a random id per instance, like an update id): `{"v":1,"type":"sync","from":…}`. */
+export function encodeSync (from: string): Uint8Array {
+  return encoder.encode(`{"v":${UPDATES_WIRE_VERSION},"type":"sync","from":"${from}"}`)
 }
 
 /** Bytes of a log answer without entries. */
