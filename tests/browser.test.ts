@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { dirname } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { createRealtimeNode } from '@rtmesh/core'
-import { bytes, freePort, record, sleep, spawnRelay, text, waitFor, waitForValue } from '@rtmesh/testkit'
+import { bytes, closeServer, freePort, listenOnLoopback, record, sleep, spawnRelay, text, waitFor, waitForValue } from '@rtmesh/testkit'
 import type { RelayProcess } from '@rtmesh/testkit'
 import { appUrl, launchChromium, received, SANDBOXED, say, serveApp, status } from './lib/browser.ts'
 import type { AppServer, ChannelParams } from './lib/browser.ts'
@@ -254,6 +255,75 @@ describe('webxdc.js in Chromium', () => {
       await first.context().close()
       await second?.context().close()
       await demoRelay.kill()
+    }
+  })
+
+  it('an unmodified app that calls setUpdateListener and sendUpdate at load works in two pages: each gets the other\'s update', async () => {
+    // what realtime apps built on app frameworks do at start; it used to die with "setUpdateListener is not a function"
+    const page = `<!doctype html><html><head><meta charset="utf-8"><script src="webxdc.js"></script></head><body><ul id="updates"></ul><script>
+      window.heard = []
+      window.webxdc.setUpdateListener((update) => {
+        window.heard.push(update)
+        const li = document.createElement('li')
+        li.textContent = update.serial + '/' + update.max_serial + ' ' + update.payload.from
+        document.getElementById('updates').append(li)
+      }, 0).then(() => { window.listenerReady = true })
+      window.webxdc.sendUpdate({ payload: { from: window.webxdc.selfName }, info: window.webxdc.selfName + ' opened the app' }, '')
+    </script></body></html>`
+    interface Heard { serial: number, max_serial: number, payload: { from: string }, info?: string }
+    // served from loopback like the other apps (a page Chromium cannot place on the local network may not dial the relay)
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0]
+      if (path === '/updates-app.html') {
+        res.writeHead(200, { 'content-type': 'text/html' }).end(page)
+      } else if (path === '/webxdc.js') {
+        readFile(new URL('../packages/browser/dist/webxdc.js', import.meta.url)).then((body) => {
+          res.writeHead(200, { 'content-type': 'text/javascript' }).end(body)
+        }, () => { res.writeHead(500).end() })
+      } else {
+        res.writeHead(404).end()
+      }
+    })
+    const origin = `http://127.0.0.1:${await listenOnLoopback(server)}`
+    const params = newChannel(relay)
+    const open = async (name: string): Promise<Page> => {
+      const opened = await (await browser.newContext()).newPage()
+      opened.on('pageerror', (err) => { console.error(`[${name}] page error: ${err.message}`) })
+      await opened.goto(appUrl(origin, params, name).replace('/app.html#', '/updates-app.html#'))
+      return opened
+    }
+    const heard = async (at: Page): Promise<Heard[]> => await at.evaluate(() => (globalThis as unknown as { heard: Heard[] }).heard)
+    const froms = async (at: Page): Promise<string[]> => (await heard(at)).map((u) => u.payload.from)
+    const alice = await open('alice')
+    const bob = await open('bob')
+    try {
+      const api = await alice.evaluate(() => {
+        const webxdc = (globalThis as unknown as { webxdc: Record<string, unknown> }).webxdc
+        return ['sendUpdate', 'setUpdateListener', 'getAllUpdates', 'sendToChat', 'importFiles', 'joinRealtimeChannel']
+          .filter((name) => typeof webxdc[name] !== 'function')
+          .concat(['selfAddr', 'selfName'].filter((name) => typeof webxdc[name] !== 'string'))
+          .concat(['sendUpdateInterval', 'sendUpdateMaxSize'].filter((name) => typeof webxdc[name] !== 'number'))
+      })
+      assert.deepEqual(api, [], 'every member of the webxdc API is there')
+      await waitForValue('bob\'s update at alice and alice\'s at bob', async () => [await froms(alice), await froms(bob)],
+        ([atAlice, atBob]) => atAlice?.includes('bob') === true && atBob?.includes('alice') === true, 30_000, 200)
+      for (const [name, at, other] of [['alice', alice, 'bob'], ['bob', bob, 'alice']] as const) {
+        const updates = await heard(at)
+        assert.deepEqual(updates.map((u) => [u.serial, u.payload.from]), [[1, name], [2, other]], `${name}: own update first, then the other's`)
+        const second = updates[1]
+        assert.ok(second)
+        assert.equal(second.info, `${other} opened the app`)
+        assert.equal(second.max_serial, 2)
+        assert.equal(await at.evaluate(() => (globalThis as unknown as { listenerReady?: boolean }).listenerReady), true)
+      }
+      // and later updates travel too
+      await bob.evaluate(() => { (globalThis as unknown as { webxdc: { sendUpdate: (u: unknown, d: string) => void } }).webxdc.sendUpdate({ payload: { from: 'bob, later' } }, '') })
+      await waitForValue('the later update at alice', async () => await froms(alice), (f) => f.includes('bob, later'), 20_000, 100)
+      assert.deepEqual(await alice.locator('#updates li').allTextContents(), ['1/1 alice', '2/2 bob', '3/3 bob, later'])
+    } finally {
+      await closePages([alice, bob])
+      server.closeAllConnections()
+      await closeServer(server)
     }
   })
 })
