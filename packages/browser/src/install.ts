@@ -16,6 +16,7 @@ import { lazyWebxdc } from './lazy.ts'
 import { createBrowserNode } from './node.ts'
 import { importFiles, sendToChat } from './updates/files.ts'
 import { webxdcUpdateApi } from './updates/local-api.ts'
+import type { WebxdcUpdateApi } from './updates/local-api.ts'
 import { MeshUpdates } from './updates/mesh.ts'
 import type { UpdateService } from './updates/service.ts'
 import { UpdateStore } from './updates/store.ts'
@@ -34,8 +35,11 @@ export interface ConnectionStatus {
   unsent: number
 }
 
+/** The webxdc API without realtime: what a page gets without a node (`installLocalWebxdc`). */
+export type LocalWebxdcApi = WebxdcUpdateApi & Pick<Webxdc<unknown>, 'selfAddr' | 'selfName' | 'sendToChat' | 'importFiles'>
+
 /** The whole webxdc API, as installed on `window.webxdc`. */
-export type WebxdcApi = WebxdcRealtime & Webxdc<unknown>
+export type WebxdcApi = WebxdcRealtime & LocalWebxdcApi
 
 export interface InstalledWebxdc {
   /** The object installed as (or merged into) `window.webxdc`. */
@@ -89,12 +93,12 @@ function localMembers (existing: Record<string, unknown>, names: { selfAddr?: st
  * {@link installWebxdc}, and there is no `joinRealtimeChannel`. Members of an
  * existing webxdc object are kept.
  */
-export function installLocalWebxdc (names: { selfAddr?: string, selfName?: string } = {}, target: WebxdcHost = globalThis as WebxdcHost): Omit<WebxdcApi, 'joinRealtimeChannel' | 'joinRealtimeSession'> {
+export function installLocalWebxdc (names: { selfAddr?: string, selfName?: string } = {}, target: WebxdcHost = globalThis as WebxdcHost): LocalWebxdcApi {
   const existing = target.webxdc ?? {}
   const updates = hasUpdateApi(existing) ? undefined : new UpdateStore()
   const webxdc = Object.assign(existing, localMembers(existing, names, updates, () => {}))
   target.webxdc = webxdc
-  return webxdc as unknown as Omit<WebxdcApi, 'joinRealtimeChannel' | 'joinRealtimeSession'>
+  return webxdc as unknown as LocalWebxdcApi
 }
 
 /**

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { ReceivedStatusUpdate } from '@webxdc/types'
 import { FUZZ_MS, FUZZ_SEED, fuzzInput, fuzzLoop, mustNotThrow, prngFor } from '@rtmesh/testkit'
+import { installLocalWebxdc } from '../src/install.ts'
 import { InvalidUpdateError, UpdateTooLargeError } from '../src/updates/errors.ts'
 import { importFiles, pickerOptions, sendToChat } from '../src/updates/files.ts'
 import { webxdcUpdateApi } from '../src/updates/local-api.ts'
@@ -235,5 +236,29 @@ describe('sendToChat and importFiles without a messenger', () => {
     for (const bad of [{ extensions: ['txt'] }, { mimeTypes: [3] }, { multiple: 'yes' }, 'all']) {
       await assert.rejects(importFiles(bad as unknown as Parameters<typeof importFiles>[0], fake.doc), TypeError, JSON.stringify(bad))
     }
+  })
+})
+
+describe('installLocalWebxdc', () => {
+  it('gives a page without a webxdc object the API minus realtime, and keeps what a messenger\'s object has', async () => {
+    const bare: { webxdc?: Record<string, unknown> } = {}
+    const api = installLocalWebxdc({ selfName: 'Ada' }, bare)
+    assert.equal(bare.webxdc, api)
+    assert.equal(api.selfName, 'Ada')
+    assert.match(api.selfAddr, /^rtmesh-[0-9a-f]{16}$/)
+    assert.equal(bare.webxdc.joinRealtimeChannel, undefined, 'no realtime without a node')
+    const got: Update[] = []
+    await api.setUpdateListener((u) => { got.push(u) })
+    api.sendUpdate({ payload: 'kept in the page' }, '')
+    await Promise.resolve()
+    assert.deepEqual(summary(got), [[1, 1, 'kept in the page']])
+
+    const sendUpdate = (): void => {}
+    const own: Record<string, unknown> = { selfAddr: 'me@example.org', selfName: 'Me', sendUpdate, setUpdateListener: () => Promise.resolve() }
+    installLocalWebxdc({ selfName: 'ignored' }, { webxdc: own })
+    assert.equal(own.sendUpdate, sendUpdate, 'the messenger\'s update API stays')
+    assert.equal(own.getAllUpdates, undefined, 'and ours is not mixed into it')
+    assert.equal(own.selfName, 'Me')
+    assert.equal(typeof own.importFiles, 'function', 'what it lacks is added')
   })
 })
