@@ -166,6 +166,8 @@ describe('host mode: webxdc apps in sandboxed frames', { skip: SANDBOXED ? false
         const probes = await waitForValue('every network probe to end', async () => await bobApp.evaluate(() => (globalThis as unknown as { probes: Record<string, string> }).probes),
           (p) => ['fetch', 'websocket', 'image', 'webrtc', 'nestedWebrtc', 'updateListener'].every((k) => k in p), 15_000, 100)
         t.diagnostic(`probes: ${JSON.stringify(probes)}`)
+        const blocked = await bobApp.evaluate(() => (globalThis as unknown as { rtmesh: { webrtcBlocked: { connections: number, ms: number } } }).rtmesh.webrtcBlocked)
+        t.diagnostic(`the bridge script took WebRTC away by holding ${blocked.connections} connections, in ${blocked.ms} ms`)
         for (const key of ['fetch', 'websocket', 'image', 'webrtc', 'nestedWebrtc']) assert.match(probes[key] ?? '', /^failed/, `${key} from the app frame`)
         assert.equal(probes.updateListener, 'ready', 'the update API is there and answers')
         assert.equal(watched.hits(), 0, 'the server the app aimed at saw nothing')

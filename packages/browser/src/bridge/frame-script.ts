@@ -13,13 +13,15 @@ import { importFiles } from '../updates/files.ts'
 import { blockWebRtc } from './no-webrtc.ts'
 
 // first, before any app code runs: no WebRTC for the app (no-webrtc.ts)
-blockWebRtc(window as unknown as Record<string, unknown>)
+const blockStart = performance.now()
+const webrtcBlocked = { connections: blockWebRtc(window as unknown as Record<string, unknown>), ms: 0 }
+webrtcBlocked.ms = Math.round(performance.now() - blockStart)
 
-const globals = window as typeof window & { webxdc?: FrameWebxdc, rtmesh?: { status: () => FrameBridgeStatus } }
+const globals = window as typeof window & { webxdc?: FrameWebxdc, rtmesh?: { status: () => FrameBridgeStatus, webrtcBlocked: { connections: number, ms: number } } }
 const identity = parseFrameName(window.name)
 if (identity === undefined) console.warn('rtmesh bridge: the frame\'s name carries no identity; selfAddr and selfName are placeholders until the host connects')
 const bridge = frameBridge({ ...(identity === undefined ? {} : { identity }), importFiles: async (filter) => await importFiles(filter, document) })
 globals.webxdc = bridge.webxdc
-globals.rtmesh = { status: bridge.status }
+globals.rtmesh = { status: bridge.status, webrtcBlocked }
 listenForPort(window, bridge.connect)
 window.addEventListener('pagehide', () => { bridge.close() })
