@@ -10,6 +10,7 @@ import { createLibp2p } from 'libp2p'
 import type { Libp2pOptions } from 'libp2p'
 import { realtimeLibp2pOptions } from '../libp2p/preset.ts'
 import { rtmesh } from '../libp2p/service.ts'
+import { releaseWebrtcOnStop } from './webrtc-release.ts'
 import { createRealtimeNodeFromLibp2p } from './node.ts'
 import type { RealtimeNode } from './node.ts'
 import { parseMultiaddrs, resolveRealtimeOptions, resolveWebrtcOptions } from './options.ts'
@@ -70,6 +71,7 @@ export async function createRealtimeNode (options: RealtimeNodeOptions = {}): Pr
     },
     services: { ...base.services, rtmesh: rtmesh(realtime) }
   })
+  if (webrtc !== undefined) releaseWebrtcOnStop(libp2p)
   try {
     return await createRealtimeNodeFromLibp2p(libp2p)
   } catch (err) {
