@@ -13,9 +13,9 @@ import { importFiles } from '../updates/files.ts'
 import { blockWebRtc } from './no-webrtc.ts'
 
 // first, before any app code runs: no WebRTC for the app (no-webrtc.ts)
-const blockStart = performance.now()
+const blockStart = Date.now()
 const webrtcBlocked = { connections: blockWebRtc(window as unknown as Record<string, unknown>), ms: 0 }
-webrtcBlocked.ms = Math.round(performance.now() - blockStart)
+webrtcBlocked.ms = Date.now() - blockStart
 
 const globals = window as typeof window & { webxdc?: FrameWebxdc, rtmesh?: { status: () => FrameBridgeStatus, webrtcBlocked: { connections: number, ms: number } } }
 const identity = parseFrameName(window.name)
