@@ -76,13 +76,13 @@ function hasUpdateApi (existing: Record<string, unknown>): boolean {
  * API over `updates` unless the object has its own. Never replaces a
  * messenger's own members.
  */
-function localMembers (existing: Record<string, unknown>, names: { selfAddr?: string | undefined, selfName?: string | undefined }, updates: UpdateService | undefined, onUse: () => void): Record<string, unknown> {
+function localMembers (existing: Record<string, unknown>, names: { selfAddr?: string | undefined, selfName?: string | undefined }, updates: UpdateService | undefined): Record<string, unknown> {
   const selfAddr = typeof existing.selfAddr === 'string' ? existing.selfAddr : (names.selfAddr ?? randomAddr())
   const selfName = typeof existing.selfName === 'string' ? existing.selfName : (names.selfName ?? selfAddr)
   const members: Record<string, unknown> = { selfAddr, selfName }
   if (typeof existing.sendToChat !== 'function') members.sendToChat = sendToChat
   if (typeof existing.importFiles !== 'function') members.importFiles = importFiles
-  if (updates !== undefined) Object.assign(members, webxdcUpdateApi(updates, onUse))
+  if (updates !== undefined) Object.assign(members, webxdcUpdateApi(updates))
   return members
 }
 
@@ -96,7 +96,7 @@ function localMembers (existing: Record<string, unknown>, names: { selfAddr?: st
 export function installLocalWebxdc (names: { selfAddr?: string, selfName?: string } = {}, target: WebxdcHost = globalThis as WebxdcHost): LocalWebxdcApi {
   const existing = target.webxdc ?? {}
   const updates = hasUpdateApi(existing) ? undefined : new UpdateStore()
-  const webxdc = Object.assign(existing, localMembers(existing, names, updates, () => {}))
+  const webxdc = Object.assign(existing, localMembers(existing, names, updates))
   target.webxdc = webxdc
   return webxdc as unknown as LocalWebxdcApi
 }
@@ -128,7 +128,8 @@ export function installWebxdc (config: WebxdcConfig, target: WebxdcHost = global
   const lazy = lazyWebxdc(node, identity, onError)
   const existing = target.webxdc ?? {}
   const updates = hasUpdateApi(existing) ? undefined : new MeshUpdates(node, identity, { onError })
-  const members = localMembers(existing, config, updates, () => { updates?.start() })
+  // the update service joins its channel on the app's first use of the update API
+  const members = localMembers(existing, config, updates)
   const webxdc = Object.assign(existing, members, lazy.webxdc) as unknown as WebxdcApi
   target.webxdc = webxdc as unknown as Record<string, unknown>
   const isRelay = configuredRelays(config.relays.map((r) => multiaddr(r)))

@@ -26,12 +26,12 @@ interface Instance {
 const opened: Instance[] = []
 
 /** An instance of the app on `node` (or a node still starting) with a listener recording what it hears. */
-async function open (node: RealtimeNode | Promise<RealtimeNode>, identity: { secret: Uint8Array, chatId: string, appId: string }, start = true): Promise<Instance> {
+async function open (node: RealtimeNode | Promise<RealtimeNode>, identity: { secret: Uint8Array, chatId: string, appId: string }): Promise<Instance> {
   const errors: unknown[] = []
   const updates = new MeshUpdates(node, identity, { onError: (err) => { errors.push(err) } })
   const got: Update[] = []
+  // the first use starts it
   await updates.listen(0, (u) => { got.push(u) }).ready
-  if (start) updates.start()
   const instance = { updates, got, errors }
   opened.push(instance)
   return instance
@@ -44,6 +44,13 @@ const keys = (updates: Update[]): string[] => updates.map((u) => {
   return typeof payload === 'object' && payload !== null && 'i' in payload ? `#${String(payload.i)}` : String(payload)
 })
 const serials = (updates: Update[]): number[] => updates.map((u) => u.serial)
+
+/** A node handed over later, as a page's node that is still starting. */
+function later (node: RealtimeNode): { pending: Promise<RealtimeNode>, up: () => void } {
+  let up = (): void => {}
+  const pending = new Promise<RealtimeNode>((resolve) => { up = () => { resolve(node) } })
+  return { pending, up }
+}
 
 function randomIdentity (): { secret: Uint8Array, chatId: string, appId: string } {
   return { secret: randomBytes(32), chatId: 'chat', appId: 'app' }
@@ -106,9 +113,10 @@ describe('updates over the mesh', () => {
       const filler = 'x'.repeat(5_000)
       for (let i = 0; i < 300; i++) (i % 2 === 0 ? alice : bob).updates.send({ payload: { i, filler } })
       await waitFor('both to have all updates', () => alice.got.length === 301 && bob.got.length === 301, 20_000)
-      const carol = await open(c, identity, false)
+      const node = later(c)
+      const carol = await open(node.pending, identity)
       carol.updates.send({ payload: 'carol before her node was up' })
-      carol.updates.start()
+      node.up()
       await waitFor('carol to get the earlier updates', () => carol.got.length === 302, 30_000)
       assert.deepEqual(keys(carol.got).sort(), [...keys(alice.got.slice(0, 301)), 'carol before her node was up'].sort(), 'every update once')
       assert.deepEqual(serials(carol.got), Array.from({ length: 302 }, (_, i) => i + 1))
@@ -132,14 +140,13 @@ describe('updates over the mesh', () => {
     assert.ok(a && b)
     try {
       await connect(a, b)
-      let resolve: (node: RealtimeNode) => void = () => {}
-      const pending = new Promise<RealtimeNode>((r) => { resolve = r })
-      const early = await open(pending, identity)
+      const node = later(a)
+      const early = await open(node.pending, identity)
       early.updates.send({ payload: 'early 1' })
       early.updates.send({ payload: 'early 2' })
       await waitFor('the own listener to hear them', () => early.got.length === 2)
       const other = await open(b, identity)
-      resolve(a)
+      node.up()
       await waitFor('the other instance to get the early updates', () => other.got.length === 2, 20_000)
       assert.deepEqual(payloads(other.got), ['early 1', 'early 2'])
       early.updates.stop()
@@ -160,9 +167,10 @@ describe('updates over the mesh', () => {
       const alice = await open(a, identity)
       alice.updates.send({ payload: 'alice, alone' })
       await waitFor('alice to join and ask the empty channel', () => alice.updates.stats().syncRequests >= 1)
-      const bob = await open(b, identity, false)
+      const node = later(b)
+      const bob = await open(node.pending, identity)
       bob.updates.send({ payload: 'bob, before his channel' })
-      bob.updates.start()
+      node.up()
       await waitFor('bob to get alice\'s update', () => payloads(bob.got).includes('alice, alone'), 20_000)
       await waitFor('alice to get bob\'s update', () => payloads(alice.got).includes('bob, before his channel'), 20_000)
       assert.deepEqual([alice.updates.stats().garbage, bob.updates.stats().garbage], [0, 0])

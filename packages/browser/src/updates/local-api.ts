@@ -26,20 +26,18 @@ export interface WebxdcUpdateApi {
 /**
  * Builds the update methods. Wrong arguments throw synchronously
  * (`TypeError`; `sendUpdate` also `RangeError` for an update larger than
- * `sendUpdateMaxSize`). `onUse` runs before each call (e.g. to start
- * the service's transport on first use). `setUpdateListener` replaces the
+ * `sendUpdateMaxSize`). `setUpdateListener` replaces the
  * previous listener, as in webxdc; its `serial` (default 0) is the last
  * serial the app knows, and it resolves once the updates known at the call
  * were handed to the listener.
  */
-export function webxdcUpdateApi (service: UpdateService, onUse: () => void = () => {}): WebxdcUpdateApi {
+export function webxdcUpdateApi (service: UpdateService): WebxdcUpdateApi {
   let current: { stop: () => void } | undefined
   return {
     sendUpdateInterval: SEND_UPDATE_INTERVAL_MS,
     sendUpdateMaxSize: SEND_UPDATE_MAX_SIZE,
     sendUpdate: (update: SendingStatusUpdate<unknown>) => {
       // the second argument (description) is deprecated and ignored, as in webxdc
-      onUse()
       service.send(update)
     },
     setUpdateListener: (listener: (update: ReceivedStatusUpdate<unknown>) => void, serial: number = 0) => {
@@ -47,14 +45,12 @@ export function webxdcUpdateApi (service: UpdateService, onUse: () => void = () 
       if (typeof serial !== 'number' || !Number.isInteger(serial) || serial < 0) {
         throw new TypeError('setUpdateListener: serial must be a non-negative integer')
       }
-      onUse()
       current?.stop()
       const subscription = service.listen(serial, listener)
       current = subscription
       return subscription.ready
     },
     getAllUpdates: () => {
-      onUse()
       return Promise.resolve(service.all())
     }
   }

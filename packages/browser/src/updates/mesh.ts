@@ -132,14 +132,17 @@ export class MeshUpdates implements UpdateService {
   }
 
   send (update: SendingStatusUpdate<unknown>): void {
+    this.start()
     this.store.send(update)
   }
 
   listen (since: number, listener: (update: ReceivedStatusUpdate<unknown>) => void): { ready: Promise<void>, stop: () => void } {
+    this.start()
     return this.store.listen(since, listener)
   }
 
   all (): Array<ReceivedStatusUpdate<unknown>> {
+    this.start()
     return this.store.all()
   }
 
@@ -147,7 +150,12 @@ export class MeshUpdates implements UpdateService {
     return { updates: this.store.log.count, bytes: this.store.log.bytes, ...this.counters }
   }
 
-  /** Joins the updates channel once the node is up. Idempotent; updates sent before are kept and offered. */
+  /**
+   * Joins the updates channel once the node is up; the first `send`,
+   * `listen` or `all` calls it, so an app that never uses updates costs
+   * nothing. Idempotent, and a no-op after `stop()`; updates sent before the
+   * node is up are kept and shared once it is.
+   */
   start (): void {
     if (this.state !== 'idle') return
     this.state = 'starting'
