@@ -44,6 +44,7 @@ const HISTORY_GOSSIP = Number(process.env.RTMESH_NET_HISTORY_GOSSIP ?? 0)
 async function startNode (peer: Peer): Promise<void> {
   peer.node = await createRealtimeNode({
     bootstrap: peer.spec.bootstrap,
+    webrtc: peer.spec.webrtc,
     ...(peer.spec.listen ? { listen: ['/ip4/127.0.0.1/tcp/0'] } : {}),
     ...(HISTORY_GOSSIP > 0 ? { gossipsub: { mcacheGossip: HISTORY_GOSSIP } } : {})
   })

@@ -14,6 +14,8 @@ export interface PeerSpec {
   name: string
   /** Listen on loopback TCP, so members can connect directly. */
   listen: boolean
+  /** Dial and accept WebRTC through the relays (`createRealtimeNode`'s `webrtc`). */
+  webrtc: boolean
   bootstrap: string[]
 }
 

@@ -106,9 +106,10 @@ export async function runNetwork (scenario: Scenario, options: RunOptions = {}):
       ...Array.from({ length: scenario.peers }, (_, i) => ({
         name: `p${i}`,
         listen: listens(scenario, i),
+        webrtc: scenario.nodeWebrtc === true,
         bootstrap: scenario.relays > 1 ? [relayAddr(i, i % groups), relayAddr(i + 1, i % groups)] : [relayAddr(i, i % groups)]
       })),
-      ...extra.map((name, i) => ({ name, listen: false, bootstrap: [relayAddr(i, 0)] }))
+      ...extra.map((name, i) => ({ name, listen: false, webrtc: false, bootstrap: [relayAddr(i, 0)] }))
     ]
     for (let h = 0; h * PEERS_PER_HOST < specs.length; h++) {
       const child = fork(HOST_SCRIPT, [], { execArgv: ['--conditions=development'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })

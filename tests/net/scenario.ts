@@ -32,6 +32,13 @@ export interface Scenario {
    * ones) that listen.
    */
   listen: boolean | number
+  /**
+   * Node peers also dial and accept WebRTC through their relays (the
+   * library's default with relays). Default false here: the scenarios test
+   * relays and gossip, and 30 WebRTC stacks on a 2-core machine slowed the
+   * baseline's p50 from 256 ms to 967 ms (measured); set true to test it.
+   */
+  nodeWebrtc?: boolean
   /** Peers are split round-robin into this many groups for partition and latency faults. Default 1. */
   groups?: number
   /** Time after the joins before traffic starts. */
