@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Connection } from '@libp2p/interface'
-import { cleanup as releaseWebrtc } from 'node-datachannel'
 import { createRealtimeNode, InvalidOptionError } from '../src/index.ts'
 import type { RealtimeNode } from '../src/index.ts'
 import { bytes, joinOnRelay, sendUntilHeard, spawnRelay, stopMembers, text, waitFor, WaitTimeoutError } from '@rtmesh/testkit'
@@ -35,13 +34,6 @@ function subscribed (from: RealtimeNode, to: RealtimeNode, topic: string): boole
 async function relayGone (node: RealtimeNode, relay: RelayProcess): Promise<void> {
   await waitFor('the relay connection to close', () => node.libp2p.getConnections().every((c) => c.remotePeer.toString() !== relay.peerId))
 }
-
-// An outbound WebRTC dial that is aborted (the crossing dial of two members
-// dialling each other, or one in flight when the node stops) leaves its
-// never-opened 'init' data channel to the garbage collector: the polyfill's
-// close() does not close it, and until it is collected it keeps the process
-// alive. Release everything once every node of this file has stopped.
-after(() => { releaseWebrtc() })
 
 describe('Node peers over WebRTC', { skip: SKIP }, () => {
   let relay: RelayProcess | undefined
@@ -80,11 +72,11 @@ describe('Node peers over WebRTC', { skip: SKIP }, () => {
 
     for (const i of [1, 2, 3]) channelA.send(bytes(`direct ${i}`))
     for (const i of [1, 2, 3]) channelB.send(bytes(`back ${i}`))
-    const after = (got: Uint8Array[], label: string): string[] => got.map(text).filter((m) => m.startsWith(label))
-    await waitFor('b to receive the direct messages', () => after(gotB, 'direct').length === 3)
-    await waitFor('a to receive the replies', () => after(gotA, 'back').length === 3)
-    assert.deepEqual(after(gotB, 'direct'), ['direct 1', 'direct 2', 'direct 3'])
-    assert.deepEqual(after(gotA, 'back'), ['back 1', 'back 2', 'back 3'])
+    const labelled = (got: Uint8Array[], label: string): string[] => got.map(text).filter((m) => m.startsWith(label))
+    await waitFor('b to receive the direct messages', () => labelled(gotB, 'direct').length === 3)
+    await waitFor('a to receive the replies', () => labelled(gotA, 'back').length === 3)
+    assert.deepEqual(labelled(gotB, 'direct'), ['direct 1', 'direct 2', 'direct 3'])
+    assert.deepEqual(labelled(gotA, 'back'), ['back 1', 'back 2', 'back 3'])
   })
 
   it('with webrtc: false the same peers lose each other with the relay', async () => {
