@@ -7,6 +7,7 @@ import { hexToBytes } from '@noble/hashes/utils.js'
 import { createRealtimeNode } from '@rtmesh/core'
 import type { RealtimeNode } from '@rtmesh/core'
 import WebSocket from 'ws'
+import { ownCpuMicros } from './cpu.ts'
 import { decodePayload, encodePayload } from '../net/protocol.ts'
 import { BENCH_TOPIC, naiveNode } from './naive.ts'
 
@@ -18,7 +19,12 @@ export type BenchCommand =
   | { t: 'traffic', rate: number, size: number, untilMs: number }
   | { t: 'stop' }
 
-export interface BenchReport { t: 'report', latencies: number[], received: number, sent: number, duplicates: number, joins: number[] }
+/**
+ * What a peer process measured: latencies of its deliveries, counts, late
+ * joins' time to a first message, and its CPU time (µs) from the traffic
+ * command to the stop command.
+ */
+export interface BenchReport { t: 'report', latencies: number[], received: number, sent: number, duplicates: number, joins: number[], cpuMicros: number }
 
 interface Client { late: boolean, name: string, send: (data: Uint8Array) => void, stop: () => Promise<void>, seen: Set<string>, joinedAt: number, firstAt: number | undefined }
 
@@ -27,6 +33,10 @@ let latencies: number[] = []
 let received = 0
 let duplicates = 0
 let sent = 0
+/** Wall-clock milliseconds with sub-millisecond resolution (latencies of ~1 ms are compared). */
+function nowMs (): number { return performance.timeOrigin + performance.now() }
+
+let cpuAtTraffic: number | undefined
 
 function onData (client: Client, data: Uint8Array): void {
   const decoded = decodePayload(data)
@@ -35,7 +45,7 @@ function onData (client: Client, data: Uint8Array): void {
   client.seen.add(decoded.id)
   client.firstAt ??= Date.now()
   received++
-  latencies.push(Date.now() - decoded.sentAt)
+  latencies.push(nowMs() - decoded.sentAt)
 }
 
 async function startClient (system: System, name: string, target: string, secretHex: string): Promise<Client> {
@@ -81,16 +91,18 @@ process.on('message', (command: BenchCommand) => {
       clients.push(client)
       process.send?.({ t: 'joined' })
     } else if (command.t === 'traffic') {
+      cpuAtTraffic = ownCpuMicros()
       let seq = 0
       const timers = clients.map((client) => setInterval(() => {
         if (Date.now() >= command.untilMs) return
-        client.send(encodePayload(`${client.name}.${seq++}`, 'bench', Date.now(), command.size))
+        client.send(encodePayload(`${client.name}.${seq++}`, 'bench', nowMs(), command.size))
         sent++
       }, 1_000 / command.rate))
       setTimeout(() => { for (const timer of timers) clearInterval(timer) }, Math.max(0, command.untilMs - Date.now()) + 10)
     } else if (command.t === 'stop') {
       const report: BenchReport = {
         t: 'report', latencies, received, sent, duplicates,
+        cpuMicros: cpuAtTraffic === undefined ? 0 : ownCpuMicros() - cpuAtTraffic,
         joins: clients.filter((c) => c.late && c.firstAt !== undefined).map((c) => (c.firstAt ?? 0) - c.joinedAt)
       }
       process.send?.(report)
