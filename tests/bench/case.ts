@@ -77,6 +77,9 @@ export interface CaseResult {
   delivery: number
   duplicates: number
   deliveries: number
+  /** CPU time over the traffic and the tail, µs: the relay (or hub) process, and all client processes. */
+  relayCpuMicros: number
+  clientCpuMicros: number
   relayCpuPerDelivery: number
   clientCpuPerDelivery: number
   joins: number[]
@@ -125,6 +128,8 @@ export async function runCase (system: System, n: number, rate: number, size: nu
       delivery: lateJoins > 0 ? NaN : received / Math.max(1, sent * (n - 1)),
       duplicates: reports.reduce((s, r) => s + r.duplicates, 0),
       deliveries: received,
+      relayCpuMicros: relayCpu,
+      clientCpuMicros: clientCpu,
       relayCpuPerDelivery: received === 0 ? NaN : relayCpu / received,
       clientCpuPerDelivery: received === 0 ? NaN : clientCpu / received,
       joins: reports.flatMap((r) => r.joins).sort((a, b) => a - b)
