@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { randomBytes } from 'node:crypto'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { checkFrameShape, deriveChannel, FrameKind, MAX_FRAME_SIZE, MAX_MESSAGE_SIZE, openFrame, sealFrame } from '../src/index.ts'
 import type { FrameContents } from '../src/index.ts'
+import { frameId } from '../src/proto/frame-id.ts'
 
 const { topic, key } = deriveChannel({ secret: 'envelope test secret!!', chatId: 'c', appId: 'a' })
 const other = deriveChannel({ secret: 'envelope test secret!!', chatId: 'c', appId: 'b' })
@@ -68,4 +70,52 @@ describe('envelope', () => {
       assert.equal(result.ok, false)
     }
   })
+})
+
+// Test vectors, also listed in PROTOCOL.md ("Envelope"), computed with the
+// pure-JS (noble) envelope before the native AEAD path existed: any change
+// here is a wire break. The fixed nonce is for the vectors only.
+const VECTOR_KEY = hexToBytes('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f')
+const VECTOR_NONCE = hexToBytes('404142434445464748494a4b4c4d4e4f5051525354555657')
+const VECTOR_TOPIC = 'rtmesh/2/ca759df7d0b763780ebd50fbf42cdd02a35fa5cee101007ac3af9786afece4b6'
+const VECTOR_SENDER = hexToBytes('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf')
+const VECTORS = [
+  {
+    counter: 0,
+    payload: new Uint8Array(),
+    frame: '01404142434445464748494a4b4c4d4e4f5051525354555657d499a4d27344dcb0285c2e140430c83c3dbaadc41359539a6a31fd4482cbc6f816ca3a410920045208c56a3bde8c854949',
+    id: '65c5bde434df908450ba03e3ddf1e16f30b08ca76716ca852803e739fb3e76a8'
+  },
+  {
+    counter: 1,
+    payload: new TextEncoder().encode('hello'),
+    frame: '01404142434445464748494a4b4c4d4e4f5051525354555657d499a4d27344dcb0285c2e140430c83c3dbaadc41359539a6b31fd4482cbc6f81691670239fda7cc0d9bb3a2748d7530543efbe89dfa',
+    id: 'ee5d88fa731d0294e762d9ae8ec041c9925d43171995e96a91e94faea36b0110'
+  },
+  {
+    // byte i of the payload is i mod 251; the frame (128 074 bytes) is given by its id
+    counter: 2,
+    payload: Uint8Array.from({ length: MAX_MESSAGE_SIZE }, (_, i) => i % 251),
+    frame: undefined,
+    id: 'c609127e19614a9cf1c6872dbdd58c3aeda2dc681f1fb9ad5d34fae953210a8f'
+  }
+]
+
+describe('envelope test vectors', () => {
+  for (const vector of VECTORS) {
+    it(`seals and opens the ${vector.payload.byteLength}-byte vector, message id included`, () => {
+      const contents: FrameContents = {
+        kind: FrameKind.Data, senderId: VECTOR_SENDER, counter: vector.counter, timestamp: 1_700_000_000_000, payload: vector.payload
+      }
+      const frame = sealFrame(VECTOR_KEY, VECTOR_TOPIC, VECTOR_NONCE, contents)
+      if (vector.frame !== undefined) assert.equal(bytesToHex(frame), vector.frame)
+      assert.equal(bytesToHex(frameId(frame)), vector.id)
+      // gossipsub hands frames over as Buffers too
+      for (const received of [frame, Buffer.from(frame)]) {
+        const opened = openFrame(VECTOR_KEY, VECTOR_TOPIC, received)
+        assert.ok(opened.ok)
+        assert.deepEqual(opened.frame, contents)
+      }
+    })
+  }
 })

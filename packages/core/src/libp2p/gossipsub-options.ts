@@ -6,7 +6,7 @@ import { StrictNoSign } from '@libp2p/gossipsub'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
-import { sha256 } from '@noble/hashes/sha2.js'
+import { frameId } from '../proto/frame-id.ts'
 
 /**
  * Score parameters of every channel topic. Only invalid frames count (P4):
@@ -87,6 +87,9 @@ export const MAX_TOPIC_BYTES_PER_PEER = 1_024 * (1_024 + 80)
  *
  * - Frames are unsigned (StrictNoSign) and identified by their SHA-256: the
  *   sender's identity lives inside the encrypted envelope, not on the wire.
+ *   The hash covers the whole frame, not just its nonce: gossipsub marks ids
+ *   as seen before validating, so an id a forger could copy would let a
+ *   forged frame shadow the real one.
  * - `mcacheGossip: 0`: no IHAVE history is advertised, so a peer that
  *   subscribes late never pulls frames sent before it joined (ephemeral).
  * - Publishing with no peers is not an error (webxdc: no delivery guarantee).
@@ -102,7 +105,7 @@ export const MAX_TOPIC_BYTES_PER_PEER = 1_024 * (1_024 + 80)
 export function channelGossipsubOptions (overrides: Partial<GossipsubOpts> = {}): Partial<GossipsubOpts> {
   return {
     globalSignaturePolicy: StrictNoSign,
-    msgIdFn: (msg) => sha256(msg.data),
+    msgIdFn: (msg) => frameId(msg.data),
     allowPublishToZeroTopicPeers: true,
     ignoreDuplicatePublishError: true,
     mcacheGossip: 0,

@@ -1,9 +1,10 @@
 /**
  * The channel envelope: how a payload travels on a gossipsub topic
  * (PROTOCOL.md, "Envelope"). Pure functions: randomness (the nonce) and the
- * clock (the timestamp) are arguments.
+ * clock (the timestamp) are arguments. The AEAD runs natively where the
+ * platform has ChaCha20-Poly1305 (aead.ts); the bytes are the same either way.
  */
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { xchachaOpen, xchachaSeal } from './aead.ts'
 import { concatBytes, utf8 } from './bytes.ts'
 import {
   ENVELOPE_VERSION, INNER_HEADER_BYTES, MAX_FRAME_SIZE, MIN_FRAME_SIZE, NONCE_BYTES, OUTER_HEADER_BYTES,
@@ -51,8 +52,10 @@ export function sealFrame (key: Uint8Array, topic: string, nonce: Uint8Array, co
   view.setBigUint64(1 + SENDER_ID_BYTES, BigInt(contents.counter))
   view.setBigUint64(1 + SENDER_ID_BYTES + 8, BigInt(contents.timestamp))
   plain.set(contents.payload, INNER_HEADER_BYTES)
-  const sealed = xchacha20poly1305(key, nonce, aad(topic)).encrypt(plain)
-  return concatBytes(Uint8Array.of(ENVELOPE_VERSION), nonce, sealed)
+  const frame = xchachaSeal(key, nonce, aad(topic), plain, OUTER_HEADER_BYTES)
+  frame[0] = ENVELOPE_VERSION
+  frame.set(nonce, 1)
+  return frame
 }
 
 /**
@@ -71,13 +74,8 @@ export function checkFrameShape (frame: Uint8Array): FrameError | undefined {
 export function openFrame (key: Uint8Array, topic: string, frame: Uint8Array): OpenResult {
   const shapeError = checkFrameShape(frame)
   if (shapeError !== undefined) return { ok: false, error: shapeError }
-  let plain: Uint8Array
-  try {
-    const nonce = frame.subarray(1, OUTER_HEADER_BYTES)
-    plain = xchacha20poly1305(key, nonce, aad(topic)).decrypt(frame.subarray(OUTER_HEADER_BYTES))
-  } catch {
-    return { ok: false, error: 'auth' }
-  }
+  const plain = xchachaOpen(key, frame.subarray(1, OUTER_HEADER_BYTES), aad(topic), frame.subarray(OUTER_HEADER_BYTES))
+  if (plain === undefined) return { ok: false, error: 'auth' }
   const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength)
   const counter = view.getBigUint64(1 + SENDER_ID_BYTES)
   const timestamp = view.getBigUint64(1 + SENDER_ID_BYTES + 8)
