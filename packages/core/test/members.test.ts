@@ -1,10 +1,11 @@
 /**
  * The member table alone: goodbyes end only the join that said them, dials
- * stop at the wanted number of direct links and back off after failures.
+ * stop at the wanted number of direct links and back off after failures,
+ * and its changes (joined, left, lost) as the app's presence events see them.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { DIAL_BACKOFF_MS, MemberTable } from '../src/proto/members.ts'
+import { DIAL_BACKOFF_MS, MAX_KNOWN_MEMBERS, MEMBER_TTL_MS, MemberTable } from '../src/proto/members.ts'
 
 const T0 = 1_700_000_000_000
 const addr = (id: string): string => `/ip4/10.0.0.1/tcp/1/p2p/${id}`
@@ -40,5 +41,45 @@ describe('member table', () => {
     const again = table.onPresence({ peerId: 'a', multiaddrs: [addr('a')] }, 'a', T0 + 20 + DIAL_BACKOFF_MS)
     assert.equal(again.length, 1)
     assert.ok([second.peerId, untried].includes(again[0]?.peerId))
+  })
+
+  it('reports joined once per join, left on its goodbye, and left then joined when a new join replaces an old one', () => {
+    const table = new MemberTable('self', 6, () => 0.5, T0)
+    const changes = (): string[] => table.takeChanges().map((c) => `${c.type} ${c.peerId} ${c.senderId}`)
+    table.onPresence({ peerId: 'ada', multiaddrs: [] }, 'join-1', T0)
+    table.onPresence({ peerId: 'ada', multiaddrs: [] }, 'join-1', T0 + 10)
+    table.onPresence({ peerId: 'self', multiaddrs: [] }, 'mine', T0 + 10)
+    assert.deepEqual(changes(), ['joined ada join-1'])
+    table.onPresence({ peerId: 'ada', multiaddrs: [] }, 'join-2', T0 + 20)
+    assert.deepEqual(changes(), ['left ada join-1', 'joined ada join-2'])
+    table.onPresence({ peerId: 'ada', multiaddrs: [], bye: true }, 'join-1', T0 + 30)
+    assert.deepEqual(changes(), [], 'the late goodbye of the replaced join changes nothing')
+    table.onPresence({ peerId: 'ada', multiaddrs: [], bye: true }, 'join-2', T0 + 40)
+    assert.deepEqual(changes(), ['left ada join-2'])
+    table.onPresence({ peerId: 'ada', multiaddrs: [], bye: true }, 'join-2', T0 + 50)
+    assert.deepEqual(changes(), [])
+  })
+
+  it('reports lost exactly the member TTL after the last presence, and asks for a timer then', () => {
+    const table = new MemberTable('self', 6, () => 0.5, T0)
+    table.onPresence({ peerId: 'ada', multiaddrs: [] }, 'a', T0)
+    table.onPresence({ peerId: 'bob', multiaddrs: [] }, 'b', T0 + 1_000)
+    table.onPresence({ peerId: 'ada', multiaddrs: [] }, 'a', T0 + 2_000)
+    table.takeChanges()
+    assert.ok(table.nextDeadline() <= T0 + 1_000 + MEMBER_TTL_MS)
+    table.expire(T0 + 1_000 + MEMBER_TTL_MS - 1)
+    assert.deepEqual(table.takeChanges(), [])
+    table.expire(T0 + 1_000 + MEMBER_TTL_MS)
+    assert.deepEqual(table.takeChanges(), [{ type: 'lost', peerId: 'bob', senderId: 'b' }])
+    assert.deepEqual(table.list(T0 + 2_000 + MEMBER_TTL_MS).map((m) => m.peerId), [])
+    assert.deepEqual(table.takeChanges(), [{ type: 'lost', peerId: 'ada', senderId: 'a' }])
+  })
+
+  it('reports a member forgotten to make room as lost', () => {
+    const table = new MemberTable('self', 0, () => 0.5, T0)
+    for (let i = 0; i <= MAX_KNOWN_MEMBERS; i++) table.onPresence({ peerId: `m${i}`, multiaddrs: [] }, `s${i}`, T0 + i)
+    const changes = table.takeChanges()
+    assert.equal(changes.filter((c) => c.type === 'joined').length, MAX_KNOWN_MEMBERS + 1)
+    assert.deepEqual(changes.filter((c) => c.type === 'lost'), [{ type: 'lost', peerId: 'm0', senderId: 's0' }])
   })
 })

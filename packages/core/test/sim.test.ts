@@ -9,7 +9,7 @@ import { describe, it } from 'node:test'
 import { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_REORDER_TIMEOUT_MS } from '../src/proto/constants.ts'
 import { deriveChannel } from '../src/proto/derive.ts'
 import type { DerivedChannel } from '../src/proto/derive.ts'
-import { MEMBER_TTL_MS } from '../src/proto/members.ts'
+import { ANNOUNCE_DELAYS_MS, MEMBER_TTL_MS, REANNOUNCE_MS } from '../src/proto/members.ts'
 import { checkCompleteness, checkSafety, maxDeliveryDelay } from './sim/checks.ts'
 import { Simulation, T0 } from './sim/sim.ts'
 import type { NetworkConditions, SimNode } from './sim/sim.ts'
@@ -153,6 +153,73 @@ describe('simulation: channel machines on a simulated network', () => {
     sim.runUntil(sim.now + MEMBER_TTL_MS + 1_000)
     const alive = present.filter((n) => n !== crasher)
     for (const node of alive) assert.deepEqual(here(node), others(node, alive), `${node.id} forgot the crashed member`)
+  })
+
+  forEachSeed('presence events: joined, left and lost arrive at the others, in that order, lost within the member TTL of the crash', (seed) => {
+    const { sim, nodes } = joinedSimulation(seed, REORDERING, 6)
+    const [leaver, crasher] = nodes
+    if (leaver === undefined || crasher === undefined) throw new Error('too few nodes')
+    const stayers = nodes.filter((n) => n !== leaver && n !== crasher)
+    // joined: one event per other member, from its first announcement (0.2 s after its join) plus the flight
+    sim.runUntil(T0 + 10_000)
+    const events = (node: SimNode, about?: SimNode): string[] =>
+      (node.session?.presence ?? []).filter((e) => about === undefined || e.peerId === about.id).map((e) => `${e.type} ${e.peerId}`)
+    for (const node of nodes) {
+      assert.deepEqual(events(node).sort(), nodes.filter((n) => n !== node).map((n) => `joined ${n.id}`).sort(), `${node.id} saw every other member join`)
+      for (const event of node.session?.presence ?? []) {
+        assert.ok(event.at <= T0 + (ANNOUNCE_DELAYS_MS[0] ?? 0) + sim.maxLatency, `${node.id} saw ${event.peerId} join at +${event.at - T0} ms`)
+      }
+    }
+    // every event of one join names the same sender id
+    const senderOf = new Map((stayers[0]?.session?.presence ?? []).map((e) => [e.peerId, e.senderId]))
+    // left: the goodbye, within its flight
+    const leftAt = sim.now
+    leaver.leave()
+    sim.runUntil(leftAt + 5_000)
+    for (const node of [crasher, ...stayers]) {
+      const left = node.session?.presence.find((e) => e.type === 'left')
+      assert.equal(left?.peerId, leaver.id, `${node.id} saw the leaver leave`)
+      assert.equal(left.senderId, senderOf.get(leaver.id))
+      assert.ok(left.at <= leftAt + sim.maxLatency, `the goodbye took ${left.at - leftAt} ms`)
+    }
+    // lost: no goodbye; reported the member TTL after its last presence arrived: never before the
+    // TTL minus one re-announcement interval, never after the TTL plus a flight
+    const crashedAt = sim.now
+    sim.crash(crasher)
+    sim.runUntil(crashedAt + 10 * 60_000)
+    for (const node of stayers) {
+      assert.deepEqual(events(node, crasher), [`joined ${crasher.id}`, `lost ${crasher.id}`], `${node.id} saw the crashed member join, then lost`)
+      assert.deepEqual(events(node, leaver), [`joined ${leaver.id}`, `left ${leaver.id}`])
+      const lost = node.session?.presence.find((e) => e.type === 'lost')
+      assert.ok(lost !== undefined)
+      assert.equal(lost.senderId, senderOf.get(crasher.id))
+      const after = lost.at - crashedAt
+      assert.ok(after <= MEMBER_TTL_MS + sim.maxLatency, `lost ${after} ms after the crash`)
+      assert.ok(after >= MEMBER_TTL_MS - REANNOUNCE_MS, `lost only ${after} ms after the crash`)
+      // the members still here are never reported lost (10 minutes, announcements every 60 s, no loss)
+      const session = node.session
+      assert.ok(session !== undefined)
+      assert.equal(session.presence.filter((e) => e.type === 'lost').length, 1)
+      const here = session.machine.memberList(node.clock).map((m) => m.peerId)
+      assert.deepEqual(here.sort(), stayers.filter((n) => n !== node).map((n) => n.id).sort())
+    }
+  })
+
+  forEachSeed('connection state: offline until a member links directly, and offline again when the linked members are gone', (seed) => {
+    const { sim, nodes } = joinedSimulation(seed, REORDERING, 3)
+    const [a, b, c] = nodes
+    if (a === undefined || b === undefined || c === undefined) throw new Error('too few nodes')
+    const states = (node: SimNode): string[] => (node.session?.connection ?? []).map((s) => s.state)
+    a.dispatch({ type: 'relays', connected: true })
+    sim.runUntil(T0 + 10_000)
+    assert.deepEqual(states(a), ['offline', 'relayed', 'direct'])
+    assert.deepEqual(states(b), ['offline', 'direct'], 'no relay in the simulation: straight to direct')
+    sim.crash(b)
+    sim.crash(c)
+    sim.runUntil(sim.now + 1_000)
+    assert.deepEqual(states(a), ['offline', 'relayed', 'direct', 'relayed'], 'links gone, the relay still there')
+    a.dispatch({ type: 'relays', connected: false })
+    assert.deepEqual(states(a), ['offline', 'relayed', 'direct', 'relayed', 'offline'])
   })
 
   it('the same seed gives the same run', () => {

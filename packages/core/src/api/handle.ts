@@ -5,9 +5,11 @@
  * and after `leave()` both throw. Whatever carries the frames (a node, a
  * node still starting, a bridge to a host) is the backend.
  */
-import type { RealtimeListener } from '@webxdc/types'
 import { MAX_MESSAGE_SIZE } from '../proto/constants.ts'
 import { ChannelClosedError, MessageTooLargeError } from '../errors.ts'
+import type {
+  ConnectionListener, ConnectionState, ExtensionsBackend, PresenceEvent, PresenceListener, RealtimeChannel, RealtimeExtensions
+} from './events.ts'
 
 export type Listener = (data: Uint8Array) => void
 
@@ -30,16 +32,25 @@ export function checkListener (listener: unknown, method: string): asserts liste
   if (typeof listener !== 'function') throw new TypeError(`${method} expects a function`)
 }
 
-export class ChannelHandle implements RealtimeListener {
+export class ChannelHandle implements RealtimeChannel {
+  /** rtmesh's extensions; only when the handle was given an `ExtensionsBackend`. */
+  readonly rtmesh?: RealtimeExtensions
   private readonly backend: ChannelBackend
   private readonly onLeave: () => void
   private listener: Listener | undefined
+  private readonly presenceListeners = new Set<PresenceListener>()
+  private readonly connectionListeners = new Set<ConnectionListener>()
   private closed = false
 
-  /** `onLeave` runs after the backend left (the app may join again from then on). */
-  constructor (backend: ChannelBackend, onLeave: () => void = () => {}) {
+  /**
+   * `onLeave` runs after the backend left (the app may join again from then
+   * on); with `extensions` the handle has `rtmesh` (presence and connection
+   * state), fed through `dispatchPresence` and `dispatchConnection`.
+   */
+  constructor (backend: ChannelBackend, onLeave: () => void = () => {}, extensions?: ExtensionsBackend) {
     this.backend = backend
     this.onLeave = onLeave
+    if (extensions !== undefined) this.rtmesh = this.extensions(extensions)
   }
 
   /** True once `leave()` was called. */
@@ -63,6 +74,8 @@ export class ChannelHandle implements RealtimeListener {
     if (this.closed) return
     this.closed = true
     this.listener = undefined
+    this.presenceListeners.clear()
+    this.connectionListeners.clear()
     this.backend.leave()
     this.onLeave()
   }
@@ -70,5 +83,38 @@ export class ChannelHandle implements RealtimeListener {
   /** Hands a received payload to the listener, if any; what the listener throws propagates. */
   dispatch (data: Uint8Array): void {
     this.listener?.(data)
+  }
+
+  /** Hands a presence event to every presence listener; what one throws goes to `onError`, the rest still run. */
+  dispatchPresence (event: PresenceEvent, onError: (err: unknown) => void): void {
+    for (const listener of [...this.presenceListeners]) call(() => { listener({ ...event }) }, onError)
+  }
+
+  /** Hands a new connection state to every connection listener, as `dispatchPresence`. */
+  dispatchConnection (state: ConnectionState, onError: (err: unknown) => void): void {
+    for (const listener of [...this.connectionListeners]) call(() => { listener(state) }, onError)
+  }
+
+  private extensions (backend: ExtensionsBackend): RealtimeExtensions {
+    const subscribe = <L>(set: Set<L>, listener: L, method: string): () => void => {
+      if (this.closed) throw new ChannelClosedError()
+      checkListener(listener, method)
+      set.add(listener)
+      return () => { set.delete(listener) }
+    }
+    return Object.freeze({
+      members: () => this.closed ? [] : backend.members(),
+      onPresence: (listener: PresenceListener) => subscribe(this.presenceListeners, listener, 'onPresence'),
+      connection: () => this.closed ? 'offline' : backend.connection(),
+      onConnection: (listener: ConnectionListener) => subscribe(this.connectionListeners, listener, 'onConnection')
+    })
+  }
+}
+
+function call (run: () => void, onError: (err: unknown) => void): void {
+  try {
+    run()
+  } catch (err) {
+    onError(err)
   }
 }

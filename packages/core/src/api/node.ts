@@ -8,7 +8,7 @@ import type { ChannelIdentity } from '../proto/derive.ts'
 import type { MemberInfo } from '../proto/members.ts'
 import type { RealtimeStats } from '../proto/stats.ts'
 import { RtmeshService } from '../libp2p/service.ts'
-import type { Rtmesh } from '../libp2p/service.ts'
+import type { Rtmesh, RtmeshComponents } from '../libp2p/service.ts'
 import { InvalidOptionError } from '../errors.ts'
 import type { RealtimeOptions } from './options.ts'
 import type { WebxdcRealtime } from './webxdc.ts'
@@ -66,6 +66,21 @@ class RealtimeNodeImpl implements RealtimeNode {
   }
 }
 
+/** The service's components from a libp2p node's public API (for a service that is not one of the node's services). */
+export function libp2pComponents (libp2p: PubSubLibp2p): RtmeshComponents {
+  return {
+    peerId: libp2p.peerId,
+    events: libp2p,
+    connectionManager: {
+      openConnection: async (target, dialOptions) => await libp2p.dial(target, dialOptions),
+      getConnections: (peer) => libp2p.getConnections(peer)
+    },
+    addressManager: { getAddresses: () => libp2p.getMultiaddrs() },
+    logger: libp2p.logger,
+    pubsub: libp2p.services.pubsub
+  }
+}
+
 /**
  * Serves the realtime API on a libp2p node. If the node has an `rtmesh`
  * service (`services: { rtmesh: rtmesh(options) }`) that one is used and
@@ -81,17 +96,7 @@ export async function createRealtimeNodeFromLibp2p (libp2p: PubSubLibp2p, option
     if (Object.keys(options).length > 0) throw new InvalidOptionError('options', 'give them to rtmesh() in the node\'s services, not here')
     service = own
   } else {
-    service = new RtmeshService({
-      peerId: libp2p.peerId,
-      events: libp2p,
-      connectionManager: {
-        openConnection: async (target, dialOptions) => await libp2p.dial(target, dialOptions),
-        getConnections: (peer) => libp2p.getConnections(peer)
-      },
-      addressManager: { getAddresses: () => libp2p.getMultiaddrs() },
-      logger: libp2p.logger,
-      pubsub: libp2p.services.pubsub
-    }, options)
+    service = new RtmeshService(libp2pComponents(libp2p), options)
     service.start()
   }
   await service.afterStart()

@@ -3,8 +3,8 @@
  * and the legacy `joinRealtimeSession(cb)`. Methods are plain closures, so
  * the object can be spread onto `window.webxdc`.
  */
-import type { RealtimeListener } from '@webxdc/types'
 import { ChannelActiveError } from '../errors.ts'
+import type { RealtimeChannel } from './events.ts'
 import { checkListener } from './handle.ts'
 
 /** What `joinRealtimeSession` returns: the pre-channel API of April 2024. */
@@ -14,8 +14,12 @@ export interface RealtimeSession {
 }
 
 export interface WebxdcRealtime {
-  /** Joins this app's channel; throws `ChannelActiveError` while it is already joined. */
-  joinRealtimeChannel: () => RealtimeListener
+  /**
+   * Joins this app's channel; throws `ChannelActiveError` while it is already
+   * joined. The channel has `rtmesh` (presence, connection state) when its
+   * carrier provides them.
+   */
+  joinRealtimeChannel: () => RealtimeChannel
   /**
    * Legacy form: joins with `listener` set and returns `{ send, leave }`, or
    * `null` while a session or channel of this app is active.
@@ -27,8 +31,8 @@ export interface WebxdcRealtime {
  * Builds the API from two node operations: whether the pair has an active
  * channel, and opening one.
  */
-export function webxdcRealtime (isActive: () => boolean, open: () => RealtimeListener): WebxdcRealtime {
-  const joinRealtimeChannel = (): RealtimeListener => {
+export function webxdcRealtime (isActive: () => boolean, open: () => RealtimeChannel): WebxdcRealtime {
+  const joinRealtimeChannel = (): RealtimeChannel => {
     if (isActive()) throw new ChannelActiveError()
     return open()
   }

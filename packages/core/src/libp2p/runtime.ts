@@ -1,7 +1,8 @@
 /**
  * Carries out one channel machine's effects on libp2p: publishes in order,
- * hands payloads to the app's handle, dials members, keeps the machine's one
- * timer, and feeds it frames from the topic validator.
+ * hands payloads, presence events and connection states to the app's
+ * handle, dials members, keeps the machine's one timer, and feeds it frames
+ * from the topic validator.
  */
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -61,6 +62,8 @@ export class ChannelRuntime {
         case 'dial': this.dialMember(effect.peerId, effect.addrs); break
         case 'schedule': this.schedule(effect.at); break
         case 'left': this.context.topics.leave(this.machine.derived.topic); break
+        case 'presence': this.handle.dispatchPresence(effect.event, this.listenerError); break
+        case 'connection': this.handle.dispatchConnection(effect.state, this.listenerError); break
         case 'verdict': break
       }
     }
@@ -80,9 +83,13 @@ export class ChannelRuntime {
     try {
       this.handle.dispatch(payload)
     } catch (err) {
-      this.context.stats.listenerErrors++
-      this.context.log.error('realtime listener threw: %e', err)
+      this.listenerError(err)
     }
+  }
+
+  private readonly listenerError = (err: unknown): void => {
+    this.context.stats.listenerErrors++
+    this.context.log.error('realtime listener threw: %e', err)
   }
 
   private dialMember (peerId: string, addrs: Multiaddr[]): void {

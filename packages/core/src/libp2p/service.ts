@@ -29,7 +29,7 @@ import { deriveChannel } from '../proto/derive.ts'
 import type { ChannelIdentity } from '../proto/derive.ts'
 import { ChannelMachine } from '../proto/machine.ts'
 import type { ChannelEvent } from '../proto/machine.ts'
-import type { MemberInfo } from '../proto/members.ts'
+import type { MemberInfo, PresenceTiming } from '../proto/members.ts'
 import { configuredRelays } from '../proto/relays.ts'
 import { copyStats, emptyStats } from '../proto/stats.ts'
 import type { RealtimeStats } from '../proto/stats.ts'
@@ -80,11 +80,22 @@ interface Joined {
   handle: ChannelHandle
 }
 
+/**
+ * Settings that are not options: the protocol's timing, which all members of
+ * a channel must share (a receiver judges loss by its own TTL), changed only
+ * by tests that cannot wait out the real values.
+ */
+export interface RtmeshInternals {
+  presenceTiming?: PresenceTiming
+}
+
 export class RtmeshService implements Rtmesh, Startable {
   readonly [Symbol.toStringTag] = '@rtmesh/service'
   readonly [serviceDependencies]: string[] = ['@libp2p/pubsub']
   private readonly components: RtmeshComponents
   private readonly options: ResolvedRealtimeOptions
+  private readonly internals: RtmeshInternals
+  private readonly isRelay: (peer: PeerId) => boolean
   private readonly log: Logger
   private readonly counters = emptyStats()
   private readonly joined = new Map<string, Joined>()
@@ -93,9 +104,11 @@ export class RtmeshService implements Rtmesh, Startable {
   private abort = new AbortController()
   private running = false
 
-  constructor (components: RtmeshComponents, options: RealtimeOptions = {}) {
+  constructor (components: RtmeshComponents, options: RealtimeOptions = {}, internals: RtmeshInternals = {}) {
     this.components = components
     this.options = resolveRealtimeOptions(options)
+    this.internals = internals
+    this.isRelay = configuredRelays(this.options.bootstrap)
     this.log = components.logger.forComponent('rtmesh')
   }
 
@@ -152,23 +165,28 @@ export class RtmeshService implements Rtmesh, Startable {
         inbound: this.options,
         stats: this.counters,
         randomBytes,
-        random: Math.random
+        random: Math.random,
+        presenceTiming: this.internals.presenceTiming
       }, now)
       const handle = new ChannelHandle({
         send: (data) => { joined.runtime.dispatch({ type: 'send', payload: data }) },
         leave: () => { joined.runtime.dispatch({ type: 'leave' }) }
-      }, () => { if (this.joined.get(topic) === joined) this.joined.delete(topic) })
+      }, () => { if (this.joined.get(topic) === joined) this.joined.delete(topic) }, {
+        members: () => machine.memberList(Date.now()),
+        connection: () => machine.connectionState
+      })
       const runtime = new ChannelRuntime(machine, handle, {
         topics,
         stats: this.counters,
         log: this.log,
         now: Date.now,
-        isRelay: configuredRelays(this.options.bootstrap),
+        isRelay: this.isRelay,
         dial: async (addrs) => await this.components.connectionManager.openConnection(addrs, { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(MEMBER_DIAL_TIMEOUT_MS)]) })
       })
       const joined: Joined = { runtime, handle }
       this.joined.set(topic, joined)
       for (const peerId of this.directPeers()) runtime.dispatch({ type: 'link', peerId, up: true })
+      runtime.dispatch({ type: 'relays', connected: this.relayConnected() })
       return handle
     })
   }
@@ -183,6 +201,11 @@ export class RtmeshService implements Rtmesh, Startable {
 
   private ownAddresses (): string[] {
     return this.components.addressManager.getAddresses().map((ma) => ma.toString())
+  }
+
+  /** True while a configured relay (bootstrap peer) has an open connection. */
+  private relayConnected (): boolean {
+    return this.components.connectionManager.getConnections().some((c) => c.status === 'open' && this.isRelay(c.remotePeer))
   }
 
   private directPeers (): Set<string> {
@@ -203,6 +226,7 @@ export class RtmeshService implements Rtmesh, Startable {
     const peer = evt.detail.remotePeer
     const up = this.components.connectionManager.getConnections(peer).some(isDirect)
     this.broadcast({ type: 'link', peerId: peer.toString(), up })
+    this.broadcast({ type: 'relays', connected: this.relayConnected() })
   }
 }
 

@@ -14,13 +14,30 @@ import { FrameKind, openFrame, sealFrame } from './envelope.ts'
 import type { FrameContents } from './envelope.ts'
 import { InboundOrderer } from './inbound.ts'
 import type { FrameSource, InboundOptions } from './inbound.ts'
-import { MemberTable } from './members.ts'
-import type { MemberInfo } from './members.ts'
+import { DEFAULT_PRESENCE_TIMING, MemberTable } from './members.ts'
+import type { MemberInfo, PresenceEvent, PresenceTiming } from './members.ts'
 import { decodePresence, encodePresence, PRESENCE_KIND } from './presence.ts'
 import type { RealtimeStats } from './stats.ts'
 
 /** A topic validator's verdict, as in gossipsub. */
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
+
+/**
+ * How a joined channel is connected: `direct` while this node has a direct
+ * (not relayed) connection to at least one member it has heard presence from
+ * (and not lost); otherwise `relayed` while it is connected to at least one
+ * of its configured relays (bootstrap peers), through which the channel's
+ * frames travel; otherwise `offline`. Without member discovery
+ * (`directPeersPerChannel: 0`) members are unknown and the state is
+ * `relayed` or `offline` only.
+ */
+export type ConnectionState = 'offline' | 'relayed' | 'direct'
+
+/** The state from its two inputs. */
+export function connectionState (directMember: boolean, relayConnected: boolean): ConnectionState {
+  if (directMember) return 'direct'
+  return relayConnected ? 'relayed' : 'offline'
+}
 
 /** What happens to a channel. */
 export type ChannelEvent =
@@ -38,6 +55,8 @@ export type ChannelEvent =
   | { type: 'link', peerId: string, up: boolean }
   /** A dial asked for by a `dial` effect ended. */
   | { type: 'dialed', peerId: string, ok: boolean }
+  /** Whether this node has an open connection to at least one configured relay (now). */
+  | { type: 'relays', connected: boolean }
 
 /** What the caller must do. */
 export type Effect =
@@ -53,6 +72,10 @@ export type Effect =
   | { type: 'schedule', at: number | undefined }
   /** The channel is left: unsubscribe (the machine still judges frames for lingering). */
   | { type: 'left' }
+  /** A member joined, left or was lost (for the app's presence listeners). */
+  | { type: 'presence', event: PresenceEvent }
+  /** The channel's connection state changed to `state` (the first one comes from `start`). */
+  | { type: 'connection', state: ConnectionState }
 
 export interface MachineConfig {
   derived: DerivedChannel
@@ -68,6 +91,8 @@ export interface MachineConfig {
   randomBytes: (length: number) => Uint8Array
   /** A number in [0, 1). */
   random: () => number
+  /** Re-announcement interval and member TTL; default `DEFAULT_PRESENCE_TIMING` (60 s, 150 s). */
+  presenceTiming?: PresenceTiming
 }
 
 export class ChannelMachine {
@@ -81,6 +106,8 @@ export class ChannelMachine {
   private counter = 0
   private closed = false
   private scheduled: number | undefined
+  private relayConnected = false
+  private connection: ConnectionState = 'offline'
 
   constructor (config: MachineConfig, now: number) {
     this.config = config
@@ -88,12 +115,17 @@ export class ChannelMachine {
     this.multiaddrs = config.multiaddrs
     this.inbound = new InboundOrderer(config.inbound)
     this.senderId = config.randomBytes(SENDER_ID_BYTES)
-    this.members = config.directPeers > 0 ? new MemberTable(config.selfId, config.directPeers, config.random, now) : undefined
+    this.members = config.directPeers > 0 ? new MemberTable(config.selfId, config.directPeers, config.random, now, config.presenceTiming ?? DEFAULT_PRESENCE_TIMING) : undefined
   }
 
-  /** Effects to carry out at join: the first timer. */
+  /** Effects to carry out at join: the first connection state and the first timer. */
   start (now: number): Effect[] {
-    return this.reschedule(now, [])
+    return this.reschedule(now, [{ type: 'connection', state: this.connection }])
+  }
+
+  /** The channel's connection state, as last reported by a `connection` effect. */
+  get connectionState (): ConnectionState {
+    return this.connection
   }
 
   /** True once left. */
@@ -101,8 +133,13 @@ export class ChannelMachine {
     return this.closed
   }
 
-  /** Members heard from recently, with whether each is directly linked; empty when discovery is off. */
+  /**
+   * Members heard from within the member TTL, with whether each is directly
+   * linked; empty when discovery is off or the channel is left. Members found
+   * gone here are reported `lost` by the next `handle`.
+   */
   memberList (now: number): MemberInfo[] {
+    if (this.closed) return []
     return this.members?.list(now) ?? []
   }
 
@@ -126,8 +163,21 @@ export class ChannelMachine {
         break
       case 'link': this.members?.onLink(event.peerId, event.up); break
       case 'dialed': this.members?.onDialed(event.peerId, event.ok, now); break
+      case 'relays': this.relayConnected = event.connected; break
     }
+    this.report(out)
     return this.reschedule(now, out)
+  }
+
+  /** Presence changes of the member table, and the connection state if it changed. */
+  private report (out: Effect[]): void {
+    if (this.closed) return
+    for (const event of this.members?.takeChanges() ?? []) out.push({ type: 'presence', event })
+    const state = connectionState(this.members?.hasDirectMember() ?? false, this.relayConnected)
+    if (state !== this.connection) {
+      this.connection = state
+      out.push({ type: 'connection', state })
+    }
   }
 
   private onFrame (data: Uint8Array, source: FrameSource, now: number, out: Effect[]): void {
@@ -176,6 +226,7 @@ export class ChannelMachine {
   private onTimer (now: number, out: Effect[]): void {
     if (this.closed) return
     this.emit(this.inbound.flush(now), now, out)
+    this.members?.expire(now)
     if (this.members?.takeAnnouncement(now) === true) this.announce(now, out)
   }
 

@@ -21,14 +21,46 @@ export const REPLY_DEBOUNCE_MS = 150
 export const DIAL_BACKOFF_MS = 30_000
 /** Members remembered per channel. */
 export const MAX_KNOWN_MEMBERS = 256
-/** A member not heard from for this long (two missed re-announcements and then some) is gone. */
+/**
+ * A member not heard from for this long (two missed re-announcements and then
+ * some) is gone: reported `lost`. 2.5 × `REANNOUNCE_MS`, not 2 ×: announcements
+ * come exactly every 60 s, so a TTL of 120 s would report a member lost on one
+ * lost presence frame.
+ */
 export const MEMBER_TTL_MS = 2 * REANNOUNCE_MS + 30_000
+
+/** How often members re-announce themselves and when one not heard from is gone. */
+export interface PresenceTiming {
+  /** Regular re-announcement interval (ms); default `REANNOUNCE_MS`. */
+  reannounceMs: number
+  /** A member not heard from for this long is lost (ms); default `MEMBER_TTL_MS`. */
+  memberTtlMs: number
+}
+
+export const DEFAULT_PRESENCE_TIMING: PresenceTiming = { reannounceMs: REANNOUNCE_MS, memberTtlMs: MEMBER_TTL_MS }
 
 /** A channel member as this node knows it. */
 export interface MemberInfo {
+  /** The libp2p peer id the member announced in its presence frames. */
   peerId: string
+  /** The member's current join: the sender id of its frames, 32 hex digits (a new one each time it joins). */
+  senderId: string
   /** True while this node has a direct (not relayed) connection to the member. */
   direct: boolean
+}
+
+/**
+ * A change of the member table: `joined` on the first presence of a join,
+ * `left` on its goodbye (or when a newer join of the same peer id replaces
+ * it), `lost` when the join was not heard from for the member TTL (or was
+ * forgotten to make room, beyond `MAX_KNOWN_MEMBERS`).
+ */
+export interface PresenceEvent {
+  type: 'joined' | 'left' | 'lost'
+  /** The libp2p peer id the member announced (not authenticated: any member could announce any id). */
+  peerId: string
+  /** The sender id of the join, 32 hex digits. */
+  senderId: string
 }
 
 /** A dial the table asks for: the member's addresses, relayed ones last. */
@@ -58,13 +90,17 @@ export class MemberTable {
   /** Pending announcement times, ascending. */
   private readonly announceAt: number[]
   private replyAt: number | undefined
+  private readonly timing: PresenceTiming
+  /** Changes not yet taken by `takeChanges`. */
+  private changes: PresenceEvent[] = []
 
   /** `random` returns a number in [0, 1) (dial order). */
-  constructor (selfId: string, directPeers: number, random: () => number, now: number) {
+  constructor (selfId: string, directPeers: number, random: () => number, now: number, timing: PresenceTiming = DEFAULT_PRESENCE_TIMING) {
     this.selfId = selfId
     this.directPeers = directPeers
     this.random = random
-    this.announceAt = [...ANNOUNCE_DELAYS_MS.map((d) => now + d), now + REANNOUNCE_MS]
+    this.timing = timing
+    this.announceAt = [...ANNOUNCE_DELAYS_MS.filter((d) => d < timing.reannounceMs).map((d) => now + d), now + timing.reannounceMs]
   }
 
   /**
@@ -78,12 +114,19 @@ export class MemberTable {
     if (presence.peerId === this.selfId) return []
     const member = this.members.get(presence.peerId)
     if (presence.bye === true) {
-      if (member?.sender === sender) this.members.delete(presence.peerId)
+      if (member?.sender === sender) {
+        this.members.delete(presence.peerId)
+        this.changes.push({ type: 'left', peerId: presence.peerId, senderId: sender })
+      }
       return []
     }
     this.members.delete(presence.peerId)
     this.members.set(presence.peerId, { addrs: dialable(presence), seen: now, sender })
     const known = member !== undefined
+    if (member?.sender !== sender) {
+      if (member !== undefined) this.changes.push({ type: 'left', peerId: presence.peerId, senderId: member.sender })
+      this.changes.push({ type: 'joined', peerId: presence.peerId, senderId: sender })
+    }
     if (this.members.size > MAX_KNOWN_MEMBERS) this.forgetOldest()
     if (!known) this.replyAt ??= now + REPLY_DEBOUNCE_MS
     return this.dials(now)
@@ -123,25 +166,55 @@ export class MemberTable {
       this.announceAt.shift()
       due = true
     }
-    if (this.announceAt.length === 0) this.announceAt.push(now + REANNOUNCE_MS)
+    if (this.announceAt.length === 0) this.announceAt.push(now + this.timing.reannounceMs)
     return due
   }
 
-  /** When `takeAnnouncement` is next due. */
+  /** When `takeAnnouncement` or `expire` is next due. */
   nextDeadline (): number {
-    const next = this.announceAt[0] ?? Infinity
+    const next = Math.min(this.announceAt[0] ?? Infinity, this.expiresAt())
     return this.replyAt === undefined ? next : Math.min(next, this.replyAt)
   }
 
-  /** Members heard from within `MEMBER_TTL_MS`, oldest news first. */
+  /** Removes the members not heard from for the member TTL (each a `lost` change). */
+  expire (now: number): void {
+    // insertion order is recency order: the first member is the oldest news
+    for (const [peerId, member] of this.members) {
+      if (now - member.seen < this.timing.memberTtlMs) break
+      this.members.delete(peerId)
+      this.changes.push({ type: 'lost', peerId, senderId: member.sender })
+    }
+  }
+
+  /** The changes since the last call, in the order they happened. */
+  takeChanges (): PresenceEvent[] {
+    const out = this.changes
+    this.changes = []
+    return out
+  }
+
+  /** True if a member of the table has a direct link. */
+  hasDirectMember (): boolean {
+    for (const peerId of this.links) if (this.members.has(peerId)) return true
+    return false
+  }
+
+  /** Members heard from within the member TTL, oldest news first. */
   list (now: number): MemberInfo[] {
-    for (const [id, member] of this.members) if (now - member.seen > MEMBER_TTL_MS) this.members.delete(id)
-    return [...this.members.keys()].map((peerId) => ({ peerId, direct: this.links.has(peerId) }))
+    this.expire(now)
+    return [...this.members].map(([peerId, member]) => ({ peerId, senderId: member.sender, direct: this.links.has(peerId) }))
+  }
+
+  private expiresAt (): number {
+    const oldest = this.members.values().next().value
+    return oldest === undefined ? Infinity : oldest.seen + this.timing.memberTtlMs
   }
 
   private forgetOldest (): void {
-    const oldest = this.members.keys().next().value
-    if (oldest !== undefined) this.members.delete(oldest)
+    const oldest = this.members.entries().next().value
+    if (oldest === undefined) return
+    this.members.delete(oldest[0])
+    this.changes.push({ type: 'lost', peerId: oldest[0], senderId: oldest[1].sender })
   }
 
   private dials (now: number): Dial[] {

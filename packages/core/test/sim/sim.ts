@@ -12,7 +12,8 @@
  * reorder across senders and across the two paths.
  */
 import { ChannelMachine } from '../../src/proto/machine.ts'
-import type { ChannelEvent, Effect } from '../../src/proto/machine.ts'
+import type { ChannelEvent, ConnectionState, Effect } from '../../src/proto/machine.ts'
+import type { PresenceEvent, PresenceTiming } from '../../src/proto/members.ts'
 import type { DerivedChannel } from '../../src/proto/derive.ts'
 import { emptyStats } from '../../src/proto/stats.ts'
 import type { RealtimeStats } from '../../src/proto/stats.ts'
@@ -40,6 +41,10 @@ export interface Session {
   leftAt: number | undefined
   sent: number
   delivered: Array<{ payload: string, at: number }>
+  /** The presence events this join reported, with the simulation's time. */
+  presence: Array<PresenceEvent & { at: number }>
+  /** The connection states this join reported. */
+  connection: Array<{ state: ConnectionState, at: number }>
 }
 
 /** A payload this simulation sent: who, which one, when. */
@@ -76,7 +81,7 @@ export class SimNode {
     return this.sim.now + this.clockOffset
   }
 
-  join (derived: DerivedChannel, inbound: InboundOptions = {}, directPeers = 6): Session {
+  join (derived: DerivedChannel, inbound: InboundOptions = {}, directPeers = 6, presenceTiming?: PresenceTiming): Session {
     if (this.session !== undefined && this.session.leftAt === undefined) throw new Error(`${this.id} is already joined`)
     const machine = new ChannelMachine({
       derived,
@@ -86,9 +91,10 @@ export class SimNode {
       inbound,
       stats: this.stats,
       randomBytes: (n) => this.sim.rng.bytes(n),
-      random: () => this.sim.rng.u32() / 2 ** 32
+      random: () => this.sim.rng.u32() / 2 ** 32,
+      presenceTiming
     }, this.clock)
-    const session: Session = { node: this, machine, name: `${this.id}#${this.sim.sessions.length}`, joinedAt: this.sim.now, leftAt: undefined, sent: 0, delivered: [] }
+    const session: Session = { node: this, machine, name: `${this.id}#${this.sim.sessions.length}`, joinedAt: this.sim.now, leftAt: undefined, sent: 0, delivered: [], presence: [], connection: [] }
     this.session = session
     this.sim.sessions.push(session)
     this.apply(session, machine.start(this.clock))
@@ -132,6 +138,8 @@ export class SimNode {
         case 'deliver': session.delivered.push({ payload: new TextDecoder().decode(effect.payload), at: this.sim.now }); break
         case 'dial': this.sim.dial(this, effect.peerId); break
         case 'schedule': this.setTimer(session, effect.at); break
+        case 'presence': session.presence.push({ ...effect.event, at: this.sim.now }); break
+        case 'connection': session.connection.push({ state: effect.state, at: this.sim.now }); break
         case 'verdict': case 'left': break
       }
     }
