@@ -60,7 +60,9 @@ function forkPeer (): ChildProcess {
 
 async function stopPeers (procs: ChildProcess[]): Promise<void> {
   await Promise.all(procs.map(async (child) => {
-    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(3_000)])
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    if (child.connected) child.disconnect()
+    await Promise.race([exited, sleep(3_000)])
     child.kill('SIGKILL')
   }))
 }
