@@ -161,7 +161,12 @@ export async function idleMemory (system: 'rtmesh-relay' | 'ws-hub', clients: nu
     const after = await processRssKiB(target.pid)
     return { clients, kibPerClient: Math.round((after - before) / clients) }
   } finally {
-    for (const child of procs) child.send({ t: 'stop' } satisfies BenchCommand)
+    // each peer reports before it is disconnected (a report sent to a closed channel crashes the peer)
+    await Promise.all(procs.map(async (child) => {
+      const reported = new Promise((resolve) => child.on('message', (m: { t: string }) => { if (m.t === 'report') resolve(m) }))
+      child.send({ t: 'stop' } satisfies BenchCommand)
+      await Promise.race([reported, sleep(5_000)])
+    }))
     await stopPeers(procs)
     await target.stop()
   }

@@ -66,6 +66,8 @@ async function startClient (system: System, name: string, target: string, secret
   } else {
     const node: RealtimeNode = await createRealtimeNode({
       bootstrap: [target],
+      // experiments: gossipsub settings of the clients, e.g. RTMESH_BENCH_GOSSIPSUB='{"D":3}'
+      ...(process.env.RTMESH_BENCH_GOSSIPSUB === undefined ? {} : { gossipsub: JSON.parse(process.env.RTMESH_BENCH_GOSSIPSUB) as Record<string, unknown> }),
       ...(system === 'rtmesh-direct' ? { listen: ['/ip4/127.0.0.1/tcp/0'] } : { directPeersPerChannel: 0 })
     })
     const channel = node.webxdc({ secret: hexToBytes(secretHex), chatId: 'bench', appId: 'bench' }).joinRealtimeChannel()
