@@ -33,8 +33,8 @@ export function checkListener (listener: unknown, method: string): asserts liste
 }
 
 export class ChannelHandle implements RealtimeChannel {
-  /** rtmesh's extensions; only when the handle was given an `ExtensionsBackend`. */
-  readonly rtmesh?: RealtimeExtensions
+  /** rtmesh's extensions; only when the handle was given an `ExtensionsBackend` (otherwise absent, not undefined). */
+  declare readonly rtmesh?: RealtimeExtensions
   private readonly backend: ChannelBackend
   private readonly onLeave: () => void
   private listener: Listener | undefined

@@ -147,7 +147,12 @@ export class RtmeshService implements Rtmesh, Startable {
     events.removeEventListener('connection:open', this.onConnection)
     events.removeEventListener('connection:close', this.onConnection)
     this.keeper?.stop()
-    this.topics?.close()
+    try {
+      this.topics?.close()
+    } catch (err) {
+      // gossipsub was stopped first (libp2p stopped before this service): no subscriptions are left to drop
+      this.log('closing topics: %e', err)
+    }
   }
 
   webxdc (identity: ChannelIdentity): WebxdcRealtime {
