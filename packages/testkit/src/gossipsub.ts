@@ -15,6 +15,8 @@ export interface GossipSubInternals {
   getMeshPeers: (topic: string) => string[]
   /** This node's score of `peerId` (a string); negative means penalized. */
   getScore: (peerId: string) => number
+  /** The options gossipsub runs with (after its defaults). */
+  opts: { Dlo: number }
 }
 
 /** `pubsub` seen as the class it is, for {@link GossipSubInternals}. */
@@ -24,8 +26,8 @@ export function internals (pubsub: GossipSub): GossipSubInternals {
 
 /**
  * Waits until every node knows each of its connected neighbours among
- * `nodes` as a subscriber of `topic` and has grafted them (or four of them:
- * gossipsub's default lower mesh bound, `Dlo`) into its mesh.
+ * `nodes` as a subscriber of `topic` and has grafted them (or as many as its
+ * lower mesh bound, `Dlo`) into its mesh.
  */
 export async function waitForMesh (nodes: Array<{ libp2p: Libp2p<{ pubsub: GossipSub }> }>, topic: string, timeoutMs = 15_000): Promise<void> {
   await waitFor(`the mesh of ${topic.slice(0, 16)}…`, () => nodes.every(({ libp2p }) => {
@@ -34,6 +36,6 @@ export async function waitForMesh (nodes: Array<{ libp2p: Libp2p<{ pubsub: Gossi
     const members = nodes.map((n) => n.libp2p.peerId.toString()).filter((id) => neighbours.has(id))
     const subscribers = new Set(pubsub.getSubscribers(topic).map(String))
     const mesh = internals(pubsub).getMeshPeers(topic).length
-    return members.every((id) => subscribers.has(id)) && mesh >= Math.min(members.length, 4)
+    return members.every((id) => subscribers.has(id)) && mesh >= Math.min(members.length, internals(pubsub).opts.Dlo)
   }), timeoutMs)
 }
