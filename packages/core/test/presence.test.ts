@@ -19,7 +19,7 @@ import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { libp2pComponents } from '../src/api/node.ts'
 import type { PubSubLibp2p } from '../src/api/node.ts'
-import { ChannelHandle, realtimeLibp2pOptions, RtmeshService } from '../src/index.ts'
+import { ChannelHandle, nodeConnectionState, realtimeLibp2pOptions, RtmeshService } from '../src/index.ts'
 import type { ChannelIdentity, ConnectionState, PresenceEvent, RealtimeChannel, RealtimeExtensions, RealtimeOptions } from '../src/index.ts'
 import type { PresenceTiming } from '../src/proto/members.ts'
 import { freePort, randomIdentity, spawnRelay, waitFor } from '@rtmesh/testkit'
@@ -84,6 +84,14 @@ describe('the extensions are optional', () => {
     assert.deepEqual(sent, [new Uint8Array([1])])
     assert.throws(() => extended.rtmesh?.onPresence('not a function' as unknown as () => void), TypeError)
   })
+
+  it('a node is as connected as its best channel, and relayed or offline by its relays without one', () => {
+    assert.equal(nodeConnectionState([], false), 'offline')
+    assert.equal(nodeConnectionState([], true), 'relayed')
+    assert.equal(nodeConnectionState(['offline', 'relayed'], true), 'relayed')
+    assert.equal(nodeConnectionState(['relayed', 'direct'], true), 'direct')
+    assert.equal(nodeConnectionState(['direct'], false), 'direct', 'a direct member link without any relay')
+  })
 })
 
 describe('presence and connection events over a relay', () => {
@@ -136,7 +144,7 @@ describe('presence and connection events over a relay', () => {
     atAda.channel.leave()
   })
 
-  it('a member\'s connection state goes relayed → offline when its relay is killed → relayed when the relay is back', async () => {
+  it('a member\'s connection state (channel and node) goes relayed → offline when its relay is killed → relayed when the relay is back', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rtmesh-presence-'))
     cleanup.push(async () => { await rm(dir, { recursive: true, force: true }) })
     const args = ['--port', String(await freePort()), '--tcp-port', String(await freePort()), '--no-admin', '--key-file', join(dir, 'relay.key')]
@@ -148,6 +156,9 @@ describe('presence and connection events over a relay', () => {
     const ext = extensions(channel)
     assert.equal(ext.connection(), 'relayed')
     const thrown = ext.onConnection(() => { throw new Error('a listener that throws') })
+    const nodeStates: ConnectionState[] = []
+    assert.equal(member.service.connection(), 'relayed')
+    member.service.onConnection((state) => nodeStates.push(state))
 
     await relay.kill()
     await waitFor('the state to go offline', () => states.length >= 1, EVENT_TIMEOUT_MS)
@@ -161,6 +172,8 @@ describe('presence and connection events over a relay', () => {
     await waitFor('the state to go relayed again (the keeper redials)', () => states.length >= 2, EVENT_TIMEOUT_MS)
     assert.deepEqual(states, ['offline', 'relayed'])
     assert.equal(ext.connection(), 'relayed')
+    assert.deepEqual(nodeStates, ['offline', 'relayed'], 'the node-level state follows the same changes')
+    assert.equal(member.service.connection(), 'relayed')
     assert.equal(member.service.stats().listenerErrors, 1, 'the throwing listener was counted, the other still ran')
     channel.leave()
   })

@@ -5,6 +5,7 @@
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Libp2p } from '@libp2p/interface'
 import type { ChannelIdentity } from '../proto/derive.ts'
+import type { ConnectionState } from '../proto/machine.ts'
 import type { MemberInfo } from '../proto/members.ts'
 import type { RealtimeStats } from '../proto/stats.ts'
 import { RtmeshService } from '../libp2p/service.ts'
@@ -55,6 +56,14 @@ class RealtimeNodeImpl implements RealtimeNode {
 
   stats (): RealtimeStats {
     return this.service.stats()
+  }
+
+  connection (): ConnectionState {
+    return this.service.connection()
+  }
+
+  onConnection (listener: (state: ConnectionState) => void): () => void {
+    return this.service.onConnection(listener)
   }
 
   async stop (): Promise<void> {

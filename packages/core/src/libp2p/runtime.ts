@@ -19,6 +19,8 @@ export interface RuntimeContext {
   now: () => number
   isRelay: (peer: PeerId) => boolean
   dial: (addrs: Multiaddr[]) => Promise<unknown>
+  /** Called after the channel's connection state changed (and was handed to the app). */
+  connectionChanged: () => void
 }
 
 export class ChannelRuntime {
@@ -63,7 +65,10 @@ export class ChannelRuntime {
         case 'schedule': this.schedule(effect.at); break
         case 'left': this.context.topics.leave(this.machine.derived.topic); break
         case 'presence': this.handle.dispatchPresence(effect.event, this.listenerError); break
-        case 'connection': this.handle.dispatchConnection(effect.state, this.listenerError); break
+        case 'connection':
+          this.handle.dispatchConnection(effect.state, this.listenerError)
+          this.context.connectionChanged()
+          break
         case 'verdict': break
       }
     }

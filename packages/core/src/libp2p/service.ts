@@ -27,8 +27,8 @@ import type { WebxdcRealtime } from '../api/webxdc.ts'
 import { NodeStoppedError } from '../errors.ts'
 import { deriveChannel } from '../proto/derive.ts'
 import type { ChannelIdentity } from '../proto/derive.ts'
-import { ChannelMachine } from '../proto/machine.ts'
-import type { ChannelEvent } from '../proto/machine.ts'
+import { ChannelMachine, nodeConnectionState } from '../proto/machine.ts'
+import type { ChannelEvent, ConnectionState } from '../proto/machine.ts'
 import type { MemberInfo, PresenceTiming } from '../proto/members.ts'
 import { configuredRelays } from '../proto/relays.ts'
 import { copyStats, emptyStats } from '../proto/stats.ts'
@@ -65,6 +65,18 @@ export interface Rtmesh {
   members: (identity: ChannelIdentity) => MemberInfo[]
   /** Counters: frames sent, delivered and dropped (by reason). */
   stats: () => RealtimeStats
+  /**
+   * The node's connection state: `direct` while some joined channel has a
+   * direct link to one of its members, otherwise `relayed` while a
+   * configured relay (bootstrap peer) is connected, otherwise `offline`.
+   */
+  connection: () => ConnectionState
+  /**
+   * Calls `listener` with the new state on each change of `connection()`
+   * from now on; returns a function that removes it. A listener that throws
+   * is logged and counted (`listenerErrors`).
+   */
+  onConnection: (listener: (state: ConnectionState) => void) => () => void
 }
 
 /**
@@ -103,6 +115,8 @@ export class RtmeshService implements Rtmesh, Startable {
   private keeper: BootstrapKeeper | undefined
   private abort = new AbortController()
   private running = false
+  private state: ConnectionState = 'offline'
+  private readonly connectionListeners = new Set<(state: ConnectionState) => void>()
 
   constructor (components: RtmeshComponents, options: RealtimeOptions = {}, internals: RtmeshInternals = {}) {
     this.components = components
@@ -128,8 +142,8 @@ export class RtmeshService implements Rtmesh, Startable {
     }, options.bootstrap, this.log)
     this.keeper.start()
     events.addEventListener('self:peer:update', this.onSelfUpdate)
-    events.addEventListener('connection:open', this.onConnection)
-    events.addEventListener('connection:close', this.onConnection)
+    events.addEventListener('connection:open', this.onConnectionEvent)
+    events.addEventListener('connection:close', this.onConnectionEvent)
   }
 
   /** Resolves when every bootstrap peer was dialled once (successfully or not). */
@@ -144,9 +158,10 @@ export class RtmeshService implements Rtmesh, Startable {
     this.abort.abort()
     const events = this.components.events
     events.removeEventListener('self:peer:update', this.onSelfUpdate)
-    events.removeEventListener('connection:open', this.onConnection)
-    events.removeEventListener('connection:close', this.onConnection)
+    events.removeEventListener('connection:open', this.onConnectionEvent)
+    events.removeEventListener('connection:close', this.onConnectionEvent)
     this.keeper?.stop()
+    this.connectionListeners.clear()
     try {
       this.topics?.close()
     } catch (err) {
@@ -176,7 +191,10 @@ export class RtmeshService implements Rtmesh, Startable {
       const handle = new ChannelHandle({
         send: (data) => { joined.runtime.dispatch({ type: 'send', payload: data }) },
         leave: () => { joined.runtime.dispatch({ type: 'leave' }) }
-      }, () => { if (this.joined.get(topic) === joined) this.joined.delete(topic) }, {
+      }, () => {
+        if (this.joined.get(topic) === joined) this.joined.delete(topic)
+        this.updateConnection()
+      }, {
         members: () => machine.memberList(Date.now()),
         connection: () => machine.connectionState
       })
@@ -186,12 +204,14 @@ export class RtmeshService implements Rtmesh, Startable {
         log: this.log,
         now: Date.now,
         isRelay: this.isRelay,
-        dial: async (addrs) => await this.components.connectionManager.openConnection(addrs, { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(MEMBER_DIAL_TIMEOUT_MS)]) })
+        dial: async (addrs) => await this.components.connectionManager.openConnection(addrs, { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(MEMBER_DIAL_TIMEOUT_MS)]) }),
+        connectionChanged: () => { this.updateConnection() }
       })
       const joined: Joined = { runtime, handle }
       this.joined.set(topic, joined)
       for (const peerId of this.directPeers()) runtime.dispatch({ type: 'link', peerId, up: true })
       runtime.dispatch({ type: 'relays', connected: this.relayConnected() })
+      this.updateConnection()
       return handle
     })
   }
@@ -202,6 +222,32 @@ export class RtmeshService implements Rtmesh, Startable {
 
   stats (): RealtimeStats {
     return copyStats(this.counters)
+  }
+
+  connection (): ConnectionState {
+    return this.state
+  }
+
+  onConnection (listener: (state: ConnectionState) => void): () => void {
+    if (typeof listener !== 'function') throw new TypeError('onConnection expects a function')
+    this.connectionListeners.add(listener)
+    return () => { this.connectionListeners.delete(listener) }
+  }
+
+  /** Recomputes the node's state from its channels' and its relay connections; tells the listeners on a change. */
+  private updateConnection (): void {
+    if (!this.running) return
+    const state = nodeConnectionState([...this.joined.values()].map(({ runtime }) => runtime.machine.connectionState), this.relayConnected())
+    if (state === this.state) return
+    this.state = state
+    for (const listener of [...this.connectionListeners]) {
+      try {
+        listener(state)
+      } catch (err) {
+        this.counters.listenerErrors++
+        this.log.error('connection listener threw: %e', err)
+      }
+    }
   }
 
   private ownAddresses (): string[] {
@@ -226,12 +272,16 @@ export class RtmeshService implements Rtmesh, Startable {
     if (this.joined.size > 0) this.broadcast({ type: 'addresses', multiaddrs: this.ownAddresses() })
   }
 
-  private readonly onConnection = (evt: CustomEvent<Connection>): void => {
-    if (this.joined.size === 0) return
+  private readonly onConnectionEvent = (evt: CustomEvent<Connection>): void => {
+    if (this.joined.size === 0) {
+      this.updateConnection()
+      return
+    }
     const peer = evt.detail.remotePeer
     const up = this.components.connectionManager.getConnections(peer).some(isDirect)
     this.broadcast({ type: 'link', peerId: peer.toString(), up })
     this.broadcast({ type: 'relays', connected: this.relayConnected() })
+    this.updateConnection()
   }
 }
 

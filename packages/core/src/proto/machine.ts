@@ -39,6 +39,19 @@ export function connectionState (directMember: boolean, relayConnected: boolean)
   return relayConnected ? 'relayed' : 'offline'
 }
 
+const RANK: Record<ConnectionState, number> = { offline: 0, relayed: 1, direct: 2 }
+
+/**
+ * A node's state: the best of its joined channels' states (`direct` if any
+ * channel has a direct link to a member of it), and with none of them
+ * better, `relayed` while a configured relay is connected, else `offline`.
+ */
+export function nodeConnectionState (channels: Iterable<ConnectionState>, relayConnected: boolean): ConnectionState {
+  let best = connectionState(false, relayConnected)
+  for (const state of channels) if (RANK[state] > RANK[best]) best = state
+  return best
+}
+
 /** What happens to a channel. */
 export type ChannelEvent =
   /** A frame arrived on the channel's topic from `source` (the forwarding peer). */
