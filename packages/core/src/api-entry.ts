@@ -10,7 +10,7 @@
 export { ChannelHandle, checkListener, checkSendData } from './api/handle.ts'
 export type { ChannelBackend, Listener } from './api/handle.ts'
 export type {
-  ConnectionListener, ConnectionState, ExtensionsBackend, MemberInfo, PresenceEvent, PresenceListener, RealtimeChannel, RealtimeExtensions
+  ChannelMember, ConnectionListener, ConnectionState, ExtensionsBackend, PresenceEvent, PresenceListener, RealtimeChannel, RealtimeExtensions
 } from './api/events.ts'
 export { webxdcRealtime } from './api/webxdc.ts'
 export type { RealtimeSession, WebxdcRealtime } from './api/webxdc.ts'

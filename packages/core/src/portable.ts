@@ -20,7 +20,7 @@ export type { ChannelEvent, Effect, MachineConfig, ValidationResult } from './pr
 export { ChannelHandle, checkListener, checkSendData } from './api/handle.ts'
 export type { ChannelBackend, Listener } from './api/handle.ts'
 export type {
-  ConnectionListener, ConnectionState, ExtensionsBackend, PresenceEvent, PresenceListener, RealtimeChannel, RealtimeExtensions
+  ChannelMember, ConnectionListener, ConnectionState, ExtensionsBackend, PresenceEvent, PresenceListener, RealtimeChannel, RealtimeExtensions
 } from './api/events.ts'
 export { webxdcRealtime } from './api/webxdc.ts'
 export type { RealtimeNodeOptions, RealtimeOptions } from './api/options.ts'

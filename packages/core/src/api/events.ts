@@ -7,9 +7,9 @@
  */
 import type { RealtimeListener } from '@webxdc/types'
 import type { ConnectionState } from '../proto/machine.ts'
-import type { MemberInfo, PresenceEvent } from '../proto/members.ts'
+import type { ChannelMember, PresenceEvent } from '../proto/members.ts'
 
-export type { ConnectionState, MemberInfo, PresenceEvent }
+export type { ChannelMember, ConnectionState, PresenceEvent }
 
 export type PresenceListener = (event: PresenceEvent) => void
 export type ConnectionListener = (state: ConnectionState) => void
@@ -20,7 +20,7 @@ export interface RealtimeExtensions {
    * The other members heard from within the member TTL (150 s), oldest news
    * first; empty after `leave()` or with member discovery off.
    */
-  members: () => MemberInfo[]
+  members: () => ChannelMember[]
   /**
    * Calls `listener` with each `joined`, `left` and `lost` event of another
    * member, from now on (`members()` gives who is already here). Returns a
@@ -47,6 +47,6 @@ export interface RealtimeChannel extends RealtimeListener {
 
 /** What the extensions read from whatever carries the channel. */
 export interface ExtensionsBackend {
-  members: () => MemberInfo[]
+  members: () => ChannelMember[]
   connection: () => ConnectionState
 }

@@ -217,7 +217,8 @@ export class RtmeshService implements Rtmesh, Startable {
   }
 
   members (identity: ChannelIdentity): MemberInfo[] {
-    return this.joined.get(deriveChannel(identity).topic)?.runtime.machine.memberList(Date.now()) ?? []
+    const members = this.joined.get(deriveChannel(identity).topic)?.runtime.machine.memberList(Date.now()) ?? []
+    return members.map(({ peerId, direct }) => ({ peerId, direct }))
   }
 
   stats (): RealtimeStats {

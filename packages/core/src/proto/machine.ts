@@ -15,7 +15,7 @@ import type { FrameContents } from './envelope.ts'
 import { InboundOrderer } from './inbound.ts'
 import type { FrameSource, InboundOptions } from './inbound.ts'
 import { DEFAULT_PRESENCE_TIMING, MemberTable } from './members.ts'
-import type { MemberInfo, PresenceEvent, PresenceTiming } from './members.ts'
+import type { ChannelMember, PresenceEvent, PresenceTiming } from './members.ts'
 import { decodePresence, encodePresence, PRESENCE_KIND } from './presence.ts'
 import type { RealtimeStats } from './stats.ts'
 
@@ -151,7 +151,7 @@ export class ChannelMachine {
    * linked; empty when discovery is off or the channel is left. Members found
    * gone here are reported `lost` by the next `handle`.
    */
-  memberList (now: number): MemberInfo[] {
+  memberList (now: number): ChannelMember[] {
     if (this.closed) return []
     return this.members?.list(now) ?? []
   }

@@ -39,14 +39,18 @@ export interface PresenceTiming {
 
 export const DEFAULT_PRESENCE_TIMING: PresenceTiming = { reannounceMs: REANNOUNCE_MS, memberTtlMs: MEMBER_TTL_MS }
 
-/** A channel member as this node knows it. */
+/** A channel member as this node knows it (`node.members()`). */
 export interface MemberInfo {
   /** The libp2p peer id the member announced in its presence frames. */
   peerId: string
-  /** The member's current join: the sender id of its frames, 32 hex digits (a new one each time it joins). */
-  senderId: string
   /** True while this node has a direct (not relayed) connection to the member. */
   direct: boolean
+}
+
+/** A channel member with its current join (`channel.rtmesh.members()`). */
+export interface ChannelMember extends MemberInfo {
+  /** The member's current join: the sender id of its frames, 32 hex digits (a new one each time it joins). */
+  senderId: string
 }
 
 /**
@@ -200,7 +204,7 @@ export class MemberTable {
   }
 
   /** Members heard from within the member TTL, oldest news first. */
-  list (now: number): MemberInfo[] {
+  list (now: number): ChannelMember[] {
     this.expire(now)
     return [...this.members].map(([peerId, member]) => ({ peerId, senderId: member.sender, direct: this.links.has(peerId) }))
   }
