@@ -289,8 +289,7 @@ describe('ephemeral delivery', () => {
     const secret = randomBytes(32)
     const { topic } = deriveChannel(identity(secret))
     // member discovery off: its frames would set late's baseline past the old data
-    // a floods its frames to every subscriber, late included (rtmesh nodes publish to their mesh only)
-    const [a, x] = await startNodes(2, { gossipsub: { ...forwarderGossip, floodPublish: true }, directPeersPerChannel: 0 })
+    const [a, x] = await startNodes(2, { gossipsub: forwarderGossip, directPeersPerChannel: 0 })
     const [late] = await startNodes(1, { gossipsub: { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0 }, directPeersPerChannel: 0 })
     assert.ok(a && x && late)
     try {

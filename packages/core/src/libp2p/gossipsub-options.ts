@@ -97,15 +97,17 @@ export const MAX_TOPIC_BYTES_PER_PEER = 1_024 * (1_024 + 80)
  *   frames travel through the relays' own gossipsub until members are
  *   directly connected, and a circuit that carried the first streams would
  *   take pubsub down with it when the relay goes (js-libp2p behaviour).
- * - A small mesh (degree 2, at most 4) and no flood publishing: each member
- *   sends a frame to its two mesh peers, which forward it on. Gossipsub's
- *   defaults (degree 6, and flood publishing to every peer of the topic) made
- *   each member with direct links take every frame from five or more peers
- *   and pay transport, decoding and hashing for each copy: in the benchmark
- *   (10 members with direct links, 100 B at 10/s each) 1 186 µs of client
- *   CPU per delivery against 502 µs relay-only; with this mesh 552 µs, and
- *   with 128 000 B frames 16.5 ms against 5.4 ms. Relays set their own,
- *   wider mesh: they are every local member's only path.
+ * - A mesh of degree 3 (2 to 6) instead of gossipsub's 6 (4 to 12): a
+ *   member with direct links takes each frame from its mesh peers as well as
+ *   from the publisher, and pays transport, decoding and hashing for every
+ *   copy. Benchmark, 10 members with direct links, 100 B at 10/s each:
+ *   client CPU per delivery 1 186 µs at degree 6, 904 µs at degree 3
+ *   (relay only: 502 µs). Degree 2 (736 µs; 552 µs without flood
+ *   publishing) left peers that rejoined during churn unheard for seconds in
+ *   the test network, as did turning flood publishing off (relays then missed
+ *   frames after a relay was killed). Flood publishing stays: a frame's first
+ *   hop reaches every subscribed neighbour, relays included. Relays set their
+ *   own, wider mesh: they are every local member's only path.
  * - IP colocation scoring is off: loopback tests, NATs and every peer behind a
  *   relay share one address, and gossipsub's defaults (more than 10 peers per
  *   IP cost −5 × surplus², graylisted at −80) graylist them all: a hub with
@@ -118,12 +120,12 @@ export function channelGossipsubOptions (overrides: Partial<GossipsubOpts> = {})
     allowPublishToZeroTopicPeers: true,
     ignoreDuplicatePublishError: true,
     mcacheGossip: 0,
-    D: 2,
+    D: 3,
     Dlo: 2,
-    Dhi: 4,
+    Dhi: 6,
     Dout: 1,
     Dscore: 1,
-    floodPublish: false,
+    floodPublish: true,
     emitSelf: false,
     maxInboundDataLength: MAX_INBOUND_RPC_BYTES,
     maxTopicBytesPerPeer: MAX_TOPIC_BYTES_PER_PEER,
