@@ -108,6 +108,10 @@ export const MAX_TOPIC_BYTES_PER_PEER = 1_024 * (1_024 + 80)
  *   frames after a relay was killed). Flood publishing stays: a frame's first
  *   hop reaches every subscribed neighbour, relays included. Relays set their
  *   own, wider mesh: they are every local member's only path.
+ * - `batchPublish`: a published frame is encoded once for all its recipients
+ *   (gossipsub encodes it once per peer by default; forwarding does the
+ *   same through this project's gossipsub patch). Control messages that would
+ *   have ridden along go out with the next heartbeat instead.
  * - IP colocation scoring is off: loopback tests, NATs and every peer behind a
  *   relay share one address, and gossipsub's defaults (more than 10 peers per
  *   IP cost −5 × surplus², graylisted at −80) graylist them all: a hub with
@@ -126,6 +130,7 @@ export function channelGossipsubOptions (overrides: Partial<GossipsubOpts> = {})
     Dout: 1,
     Dscore: 1,
     floodPublish: true,
+    batchPublish: true,
     emitSelf: false,
     maxInboundDataLength: MAX_INBOUND_RPC_BYTES,
     maxTopicBytesPerPeer: MAX_TOPIC_BYTES_PER_PEER,
