@@ -1,5 +1,5 @@
 /**
- * `pnpm --filter @rtmesh/tests bench [-- --full | --smoke | --only=SYSTEM:N[:128000]] [--out=FILE]`:
+ * `pnpm --filter @rtmesh/tests bench [-- --full | --smoke | --only=SYSTEM:N[:128000] | --capacity | --idle] [--out=FILE]`:
  * rtmesh against the baselines, side by side in one run on this machine.
  * For every case: p50/p99 latency, delivery, and CPU time per delivered
  * message at the relay (or hub) and at the clients, with ratios to the ws
@@ -57,6 +57,11 @@ function logCase (r: CaseResult): void {
 
 if (process.argv.includes('--capacity')) {
   console.log(JSON.stringify({ 'rtmesh-relay': await capacity('rtmesh-relay', [5, 10, 20, 40, 80]), 'ws-hub': await capacity('ws-hub', [5, 10, 20, 40, 80]) }))
+  process.exit(0)
+}
+if (process.argv.includes('--idle')) {
+  const idle = { 'rtmesh-relay': await idleMemory('rtmesh-relay', 300), 'ws-hub': await idleMemory('ws-hub', 300) }
+  console.log(`Memory per idle client in the relay (hub) process, 300 clients: rtmesh ${idle['rtmesh-relay'].kibPerClient} KiB, ws hub ${idle['ws-hub'].kibPerClient} KiB.`)
   process.exit(0)
 }
 if (only !== undefined) {
