@@ -24,6 +24,7 @@ import { RelayMetrics } from './metrics.ts'
 import { resolveRelayOptions } from './options.ts'
 import { MAX_RPC_BYTES, RpcGuard } from './defences/rpc-guard.ts'
 import { RelayTrust } from './federation/trust.ts'
+import { libp2pLogger } from './quiet-logger.ts'
 import type { RelayOptions, ResolvedRelayOptions } from './options.ts'
 
 export type RelayLibp2p = Libp2p<{ pubsub: GossipSub, relay: CircuitRelayService, identify: Identify, pending: PendingConnections }>
@@ -81,6 +82,8 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const libp2p: RelayLibp2p = await createLibp2p({
     ...base,
     privateKey,
+    // one shared no-op logger unless DEBUG asks for libp2p's logs (quiet-logger.ts)
+    logger: libp2pLogger(),
     addresses: { listen, announce: o.announce },
     transports: defences.transports(),
     connectionGater: guard.gater(),

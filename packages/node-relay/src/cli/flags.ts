@@ -65,6 +65,9 @@ Options (environment variable in brackets):
   --version                       show the version
 
 Logs are JSON lines on stderr. SIGINT or SIGTERM stops the relay gracefully.
+V8 runs with --optimize-for-size --semi-space-growth-factor=1: about a fifth of
+the memory per idle client, more CPU for garbage collection under heavy traffic.
+To keep V8's own heap settings, start it with NODE_OPTIONS=--max-semi-space-size=16.
 Example: ${NAME} --host 127.0.0.1 --port 0 --json
 `
 

@@ -2,8 +2,9 @@
  * The relay's connection-level defences in one place, as the pieces of its
  * libp2p configuration they live in: transports (HTTP upgrade timeouts),
  * connection manager (upgrade timeout, pending and rate limits), gater
- * (`Guard`), the circuit relay server (limits sized for signalling) and two
- * services of ours (`PendingConnections`, `ReservationWarden`).
+ * (`Guard`), the circuit relay server (limits sized for signalling, and
+ * refused reservations' streams closed) and two services of ours
+ * (`PendingConnections`, `ReservationWarden`).
  */
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
@@ -18,6 +19,7 @@ import type { ResolvedRelayOptions } from '../options.ts'
 import { pendingConnections } from './pending.ts'
 import type { PendingCloseReason, PendingConnections, PendingConnectionsComponents } from './pending.ts'
 import { ReservationWarden } from './reservations.ts'
+import { closeRefusedReservations } from './refused-reservations.ts'
 
 /** How often Node checks HTTP header timeouts (its default, 30 s, would let a slow request outlive the upgrade budget by that much). */
 const HTTP_TIMEOUT_CHECK_MS = 1_000
@@ -68,13 +70,18 @@ export class ConnectionDefences {
   }
 
   relayServer (): ReturnType<typeof circuitRelayServer> {
-    return circuitRelayServer({
+    const create = circuitRelayServer({
       reservations: {
         maxReservations: this.o.maxReservations,
         defaultDurationLimit: this.o.relayDurationLimitMs,
         defaultDataLimit: this.o.relayDataLimit
       }
     })
+    return (components) => {
+      const server = create(components)
+      closeRefusedReservations(server) // false only with another version of the library (a test checks)
+      return server
+    }
   }
 
   pendingService (): (components: PendingConnectionsComponents) => PendingConnections {
